@@ -1,0 +1,57 @@
+# Migration-policy report. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+OUT ?= reports
+JOBS ?=
+PYTEST_ARGS ?=
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+.PHONY: env
+env: $(STAMP) ## Create .venv with pip and install the project (runs only when needed)
+
+.PHONY: report
+report: $(STAMP) ## Build every chapter and the index into reports/ from the default data
+	$(BIN)/migration-report build --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
+
+.PHONY: test
+test: $(STAMP) ## Lint, then the whole suite: unit, notebook, browser and reliability tests
+	$(BIN)/ruff check src tests notebooks benchmarks
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: test-fast
+test-fast: $(STAMP) ## Unit tests only, for quick iteration
+	$(BIN)/python -m pytest -m "not notebooks and not browser and not reliability" $(PYTEST_ARGS)
+
+.PHONY: lab
+lab: $(STAMP) ## Open JupyterLab on notebooks/ with the project's kernel
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+.PHONY: validate
+validate: $(STAMP) ## Validate the default data (schemas and checksums)
+	$(BIN)/migration-report data validate
+
+.PHONY: snapshot
+snapshot: $(STAMP) ## Rebuild data/snapshot from ../shared/data/gdidata
+	$(BIN)/migration-report data snapshot --from ../shared/data/gdidata
+
+.PHONY: benchmark
+benchmark: $(STAMP) ## Run the build benchmark (see README for recorded results)
+	$(BIN)/python benchmarks/build.py
+
+.PHONY: clean
+clean: ## Remove built reports and caches (keeps .venv)
+	rm -rf $(OUT) .cache .pytest_cache
+
+.PHONY: help
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'

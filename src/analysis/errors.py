@@ -1,0 +1,65 @@
+"""Errors meant for people: each names the file, the column and the offending rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class ReportError(Exception):
+    """Base class of every error the command line reports without a traceback."""
+
+    exit_code: int = 1
+
+
+class DataError(ReportError):
+    """Bad input data.
+
+    Parameters
+    ----------
+    path : path-like or str
+        The file (or directory) at fault.
+    problem : str
+        What is wrong, in one sentence.
+    column : str, optional
+        The column at fault, if any.
+    rows : sequence of str, optional
+        A few offending rows, already formatted (at most five are shown).
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        problem: str,
+        *,
+        column: str | None = None,
+        rows: Sequence[str] = (),
+    ) -> None:
+        self.path = str(path)
+        self.problem = problem
+        self.column = column
+        self.rows = list(rows)
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        where = f"{self.path}"
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        text = f"{where}: {self.problem}"
+        if self.rows:
+            shown = self.rows[:5]
+            text += "\n  first offending rows:\n" + "\n".join(f"    {r}" for r in shown)
+            if len(self.rows) > len(shown):
+                text += f"\n    … and {len(self.rows) - len(shown)} more"
+        return text
+
+
+class ParameterError(ReportError):
+    """A chapter parameter that is unknown, of the wrong type or outside the data."""
+
+    exit_code = 2
+
+
+class ChapterFailed(ReportError):
+    """One or more chapters failed to execute."""

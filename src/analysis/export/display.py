@@ -1,0 +1,196 @@
+"""What a chapter notebook shows, with the metadata the HTML and Markdown export needs.
+
+Notebooks call these helpers instead of ``plt.show()`` or ``display(df)``:
+
+- :func:`prose` shows narrative Markdown built from variables (no number typed by hand);
+- :func:`figure` shows a Matplotlib figure as a PNG with a caption, a source line and alt text;
+- :func:`table` shows a DataFrame with a caption and a source line;
+- :func:`record` records a key figure (name, value, unit, source, vintage) and returns the value.
+
+Each output carries a ``migration_report`` entry in its metadata; the export template numbers
+figures and tables from it and prints captions and sources as escaped text. Key figures are
+emitted as a JSON output of their own MIME type, which the pipeline collects into
+``CHAPTER.key_figures.json`` and the HTML export does not show.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+KEY_FIGURE_MIME = "application/vnd.migration-report.key-figure+json"
+TABLE_MIME = "application/vnd.migration-report.table+json"
+META_KEY = "migration_report"
+
+
+def _publish(data: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
+    from IPython.display import publish_display_data
+
+    publish_display_data(data=data, metadata=metadata or {})
+
+
+def prose(text: str) -> None:
+    """Show a paragraph of Markdown narrative.
+
+    Parameters
+    ----------
+    text : str
+        Markdown. Interpolate values from variables (``f"{total:,}"``); data-derived text is
+        sanitised by the HTML export, so markup in it is shown as text, not run.
+    """
+    _publish({"text/markdown": text, "text/plain": text}, {META_KEY: {"kind": "prose"}})
+
+
+def figure(fig: Any, *, caption: str, source: str, alt: str, dpi: int = 110) -> None:
+    """Show a Matplotlib figure as a numbered figure with caption, source line and alt text.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure; it is closed after rendering.
+    caption : str
+        One sentence saying what the figure shows.
+    source : str
+        Dataset and vintage, e.g. ``"Frontex, monthly detections (data as of 3 Jun 2025)"``.
+    alt : str
+        Alternative text describing the figure for screen readers.
+    dpi : int, default 110
+        Resolution of the PNG.
+    """
+    import matplotlib.pyplot as plt
+
+    if not alt.strip():
+        raise ValueError("a figure needs non-empty alt text")
+    buf = io.BytesIO()
+    # No "Software"/date metadata, so the bytes depend only on the figure.
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    png = base64.b64encode(buf.getvalue()).decode("ascii")
+    meta = {"kind": "figure", "caption": caption, "source": source, "alt": alt}
+    _publish({"image/png": png, "text/plain": f"Figure: {caption}"}, {META_KEY: meta})
+
+
+def _format_cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "–"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        v = float(value)
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        return f"{v:,.2f}" if abs(v) >= 1 else f"{v:.3f}"
+    return str(value)
+
+
+def table(
+    df: pd.DataFrame,
+    *,
+    caption: str,
+    source: str,
+    index: bool = False,
+    formats: dict[str, str] | None = None,
+) -> None:
+    """Show a DataFrame as a numbered table with caption and source line.
+
+    Values are formatted to strings here (thousands separators, sensible decimals, ``–`` for
+    missing) so that the HTML and Markdown exports agree; every cell is escaped by the export.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table to show.
+    caption : str
+        What the table shows.
+    source : str
+        Dataset and vintage.
+    index : bool, default False
+        Whether to show the index as the first column(s).
+    formats : dict, optional
+        Per-column format strings (``{"share": "{:.1%}"}``) overriding the default formatting.
+    """
+    shown = df.reset_index() if index else df
+    formats = formats or {}
+    columns = [str(c) for c in shown.columns]
+    rows = []
+    for rec in shown.itertuples(index=False, name=None):
+        cells = []
+        for col, val in zip(columns, rec, strict=True):
+            if col in formats and not (isinstance(val, float) and math.isnan(val)):
+                cells.append(formats[col].format(val))
+            else:
+                cells.append(_format_cell(val))
+        rows.append(cells)
+    payload = {"columns": columns, "rows": rows}
+    meta = {"kind": "table", "caption": caption, "source": source}
+    text = pd.DataFrame(rows, columns=columns).to_string(index=False)
+    # For JupyterLab: an escaped HTML rendering. The export uses the JSON payload instead.
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>" for r in rows
+    )
+    rendered = (
+        f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table><p><small>Source: {html.escape(source)}</small></p>"
+    )
+    _publish(
+        {TABLE_MIME: payload, "text/html": rendered, "text/plain": text},
+        {META_KEY: meta},
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def record(
+    name: str,
+    value: Any,
+    *,
+    unit: str,
+    source: str,
+    vintage: str,
+    **extra: Any,
+) -> Any:
+    """Record a headline number of the chapter and return it unchanged.
+
+    Parameters
+    ----------
+    name : str
+        Identifier, e.g. ``"detections_total"``; unique within a chapter.
+    value : int, float, str or bool
+        The number (or code, e.g. an ISO-3 country) as computed.
+    unit : str
+        ``"persons"``, ``"US$"``, ``"percent"``, ``"ISO-3"`` …
+    source : str
+        Dataset the number comes from.
+    vintage : str
+        The dataset's vintage or release.
+    **extra
+        Further fields, e.g. ``ci_low`` and ``ci_high`` for an interval.
+
+    Returns
+    -------
+    The ``value`` given, so prose can use what was recorded: ``total = record("x", total, …)``.
+    """
+    if not name.isidentifier():
+        raise ValueError(f"key figure name {name!r} must be an identifier")
+    entry = {"name": name, "value": _jsonable(value), "unit": unit, "source": source,
+             "vintage": vintage}
+    entry.update({k: _jsonable(v) for k, v in sorted(extra.items())})
+    _publish({KEY_FIGURE_MIME: entry, "text/plain": f"{name} = {value!r} {unit}"},
+             {META_KEY: {"kind": "key_figure"}})
+    return value

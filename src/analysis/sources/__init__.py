@@ -1,0 +1,147 @@
+"""Source adapters and the one entry point chapters use: :func:`load_table`.
+
+>>> from analysis.sources import load_table
+>>> detections = load_table("detections")          # the default data (see analysis.config)
+>>> asylum = load_table("asylum", "../shared/data/gdidata")
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.config import resolve_data_dir
+from analysis.errors import DataError
+from analysis.io import sha256_file
+from analysis.schemas import TABLES
+from analysis.sources import gdidata, snapshot  # noqa: F401  (register the adapters)
+from analysis.sources.base import Provenance, SourceAdapter, registry
+
+__all__ = [
+    "Provenance",
+    "SourceAdapter",
+    "data_checksums",
+    "load_table",
+    "provenance",
+    "registry",
+    "verify_checksums",
+]
+
+
+def _adapter(data_dir: str | os.PathLike[str] | None) -> tuple[Path, SourceAdapter]:
+    directory = resolve_data_dir(data_dir).path
+    return directory, registry.for_directory(directory)
+
+
+def _stamp(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) if p.is_file()
+                 else (str(p), -1, -1) for p in paths)
+
+
+@lru_cache(maxsize=16)
+def _read_cached(directory: Path, adapter_name: str, table: str, stamp: tuple) -> pd.DataFrame:
+    return registry.get(adapter_name).read(directory, table)
+
+
+def load_table(table: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Load a canonical table, validated against its schema.
+
+    Parameters
+    ----------
+    table : str
+        One of ``detections``, ``asylum``, ``migrant_stock``, ``indicators``, ``displaced``.
+    data_dir : path-like, optional
+        Directory of source files; by default the precedence of :mod:`analysis.config`
+        (``MIGRATION_DATA_DIR``, then fetched ``data/raw/``, then the embedded snapshot).
+
+    Returns
+    -------
+    DataFrame
+        A copy the caller may modify; repeated loads in one process are served from memory.
+
+    Raises
+    ------
+    DataError
+        When a file is missing or fails validation (naming file, column and rows).
+    """
+    if table not in TABLES:
+        raise KeyError(f"unknown table {table!r}; known: {', '.join(TABLES)}")
+    directory, adapter = _adapter(data_dir)
+    stamp = _stamp(adapter.files(directory, table))
+    return _read_cached(directory, adapter.name, table, stamp).copy(deep=False)
+
+
+def provenance(table: str, data_dir: str | os.PathLike[str] | None = None) -> Provenance:
+    """Provenance (producer, dataset, vintage, licence) of a table in the chosen data."""
+    directory, adapter = _adapter(data_dir)
+    return adapter.provenance(directory, table)
+
+
+def data_checksums(data_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """SHA-256 of every file the canonical tables are read from, by file name (sorted)."""
+    directory, adapter = _adapter(data_dir)
+    out: dict[str, str] = {}
+    for table in TABLES:
+        for path in adapter.files(directory, table):
+            if path.is_file():
+                out[path.name] = sha256_file(path)
+    return dict(sorted(out.items()))
+
+
+_SHA_LINE = re.compile(r"^([0-9a-f]{64})\s+\*?(\S+)\s*$")
+
+
+def expected_checksums(directory: Path) -> dict[str, str]:
+    """Checksums a data directory declares for its files.
+
+    Read from ``snapshot.json`` (the snapshot), ``manifest.json`` (fetched raw data), or the
+    ``sha256sum``-style lines of a ``README.md`` or ``SHA256SUMS`` file (the gdidata package).
+    """
+    found: dict[str, str] = {}
+    if (directory / snapshot.SNAPSHOT_INDEX).is_file():
+        index = json.loads((directory / snapshot.SNAPSHOT_INDEX).read_text(encoding="utf-8"))
+        found.update({e["file"]: e["sha256"] for e in index.values()})
+    if (directory / "manifest.json").is_file():
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        for entry in manifest.get("files", []):
+            found[entry["file"]] = entry["sha256"]
+    for name in ("SHA256SUMS", "README.md"):
+        path = directory / name
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                m = _SHA_LINE.match(line.strip())
+                if m:
+                    found.setdefault(m.group(2), m.group(1))
+    return found
+
+
+def verify_checksums(data_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """Check every declared checksum of the data directory.
+
+    Returns
+    -------
+    dict
+        File name -> ``"ok"`` for each declared checksum that matches.
+
+    Raises
+    ------
+    DataError
+        For the first file whose content does not match its declared checksum.
+    """
+    directory, _ = _adapter(data_dir)
+    result: dict[str, str] = {}
+    for name, expected in sorted(expected_checksums(directory).items()):
+        path = directory / name
+        if not path.is_file():
+            continue
+        actual = sha256_file(path)
+        if actual != expected:
+            raise DataError(path, f"checksum mismatch: expected sha256 {expected}, got {actual} "
+                                  "(the file changed after it was recorded)")
+        result[name] = "ok"
+    return result
