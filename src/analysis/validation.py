@@ -204,6 +204,7 @@ def validate_table(
     *,
     path: Path | str,
     raw_names: Mapping[str, str] | None = None,
+    source: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Check a canonical table against its schema.
 
@@ -247,8 +248,9 @@ def validate_table(
             problem = f"column problem: {first['failure_case']}"
         else:
             problem = f"{len(index)} value(s) fail the check '{check}'"
-        positions = [frame.index.get_loc(i) for i in index if i in frame.index][:5]
-        rows = [f"line {_line(frame.index[p])}: "
-                + ",".join(str(v) for v in frame.iloc[p].tolist()) for p in positions]
+        shown = source if source is not None else frame
+        positions = [shown.index.get_loc(i) for i in index if i in shown.index][:5]
+        rows = [f"line {_line(shown.index[p])}: "
+                + ",".join(str(v) for v in shown.iloc[p].tolist()) for p in positions]
         raise DataError(path, problem, column=raw_names.get(column, column) if column else None,
                         rows=rows) from None

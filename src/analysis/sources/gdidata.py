@@ -148,7 +148,7 @@ class GdiDataAdapter(SourceAdapter):
         spec = TABLES[table]
         frame = frame.loc[:, list(spec.columns)]
         raw_names = {v: k for k, v in layout.rename.items()}
-        return validate_table(frame, spec, path=path, raw_names=raw_names)
+        return validate_table(frame, spec, path=path, raw_names=raw_names, source=raw)
 
 
 registry.register(GdiDataAdapter())
