@@ -1,4 +1,4 @@
-"""Talent attraction: a composite index in the manner of the OECD Indicators of Talent Attractiveness.
+"""Talent attraction: a composite index after the OECD Indicators of Talent Attractiveness.
 
 The OECD Indicators of Talent Attractiveness (ITA) score countries on seven dimensions
 (:data:`ITA_DIMENSIONS`): indicators are normalised, averaged within each dimension, and the
@@ -36,7 +36,7 @@ Computation rules (the same everywhere in this module)
    given). For arithmetic aggregation with equal weights this is the same as leaving the
    indicator out for that country and averaging what it has. When *c* reports no other
    indicator of that dimension, the mean of the other countries' normalised values on *i* is
-   used instead (0.5-ish for min-max, exactly 0 for z-scores: an "average performer"). The
+   used instead (an "average performer"; exactly 0 for z-scores). The
    count of imputed values per country is returned as ``n_imputed``.
 5. **Positive values for geometric aggregation.** A geometric mean needs values > 0:
    min-max values are mapped to ``[epsilon, 1]`` by ``epsilon + (1 - epsilon) * x``; z-scores are
@@ -80,11 +80,13 @@ __all__ = [
     "ITA_DIMENSIONS",
     "NOT_USED",
     "OECD_COMPARATORS",
+    "RANK_QUANTILES",
     "IndicatorSet",
     "Proxy",
     "TalentDataWarning",
     "composite_index",
     "default_indicator_set",
+    "describe_indicators",
     "indicators_from_table",
     "load_indicator_file",
     "method_ranks",
@@ -95,6 +97,7 @@ __all__ = [
     "subset_countries",
     "uncovered_dimensions",
     "user_paths",
+    "weights_without_effect",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -123,6 +126,9 @@ AGGREGATIONS: tuple[str, ...] = ("arithmetic", "geometric")
 
 #: Lower end of the [epsilon, 1] range that values are mapped to before a geometric mean.
 GEOMETRIC_EPSILON: float = 0.1
+
+#: Quantiles of the simulated ranks reported as the rank interval (5th and 95th percentile).
+RANK_QUANTILES: tuple[float, float] = (0.05, 0.95)
 
 #: Default maximum age (years before the target year) of a value taken from the indicator table.
 DEFAULT_MAX_AGE: int = 5
@@ -684,8 +690,9 @@ def rank_uncertainty(
 
     out = reference[["score", "rank"]].copy()
     out["rank_median"] = np.median(ranks, axis=0)
-    out["rank_p05"] = np.quantile(ranks, 0.05, axis=0, method="inverted_cdf").astype(int)
-    out["rank_p95"] = np.quantile(ranks, 0.95, axis=0, method="inverted_cdf").astype(int)
+    q_lo, q_hi = RANK_QUANTILES
+    out["rank_p05"] = np.quantile(ranks, q_lo, axis=0, method="inverted_cdf").astype(int)
+    out["rank_p95"] = np.quantile(ranks, q_hi, axis=0, method="inverted_cdf").astype(int)
     out["rank_interval_width"] = out["rank_p95"] - out["rank_p05"]
     out.attrs.update(
         dropped=list(prep.dropped),
@@ -1059,6 +1066,61 @@ def proxy_coverage(
         rows.append({"dimension": dim, "indicators": "; ".join(inds),
                      "n_indicators": len(inds), "covered": bool(inds)})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def describe_indicators(
+    iset: IndicatorSet, rationale: Mapping[str, Proxy] | None = None
+) -> pd.DataFrame:
+    """One row per indicator: what it is, how it counts, and how much data there is.
+
+    Parameters
+    ----------
+    iset : IndicatorSet
+        The indicators.
+    rationale : mapping, optional
+        Indicator -> :class:`Proxy`, whose ``rationale`` fills the column of that name
+        (e.g. :data:`DEFAULT_PROXIES`); empty when not given.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``indicator``, ``label``, ``dimension``, ``direction`` ("more is better" /
+        "less is better"), ``countries_with_data``, ``years`` (range of years used, when
+        known, else empty) and ``rationale``.
+    """
+    rows = []
+    for name in iset.values.columns:
+        col = iset.values[name]
+        years = ""
+        if iset.years is not None and iset.years[name].notna().any():
+            lo, hi = int(iset.years[name].min()), int(iset.years[name].max())
+            years = str(lo) if lo == hi else f"{lo}–{hi}"
+        rows.append(
+            {
+                "indicator": name,
+                "label": iset.labels.get(name, name),
+                "dimension": iset.dimensions[name],
+                "direction": "more is better" if iset.directions[name] > 0 else "less is better",
+                "countries_with_data": int(col.notna().sum()),
+                "years": years,
+                "rationale": rationale[name].rationale if rationale and name in rationale else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def weights_without_effect(
+    dimensions: Mapping[str, str], weights: Mapping[str, float] | None
+) -> list[str]:
+    """Indicators given a non-unit weight that cannot matter: each is alone in its dimension.
+
+    Indicator weights act within a dimension and dimensions have equal weights, so the weight
+    of the only indicator of a dimension has no effect on the index.
+    """
+    if not weights:
+        return []
+    per_dim = pd.Series(dimensions).value_counts()
+    return [i for i, d in dimensions.items() if per_dim[d] == 1 and float(weights[i]) != 1.0]
 
 
 def uncovered_dimensions(dimensions: Mapping[str, str]) -> list[str]:
