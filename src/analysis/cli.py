@@ -73,6 +73,32 @@ def data_validate(data_dir: DataDirOption = None) -> None:
               else "no declared checksums in this directory")
 
 
+@data_app.command("fetch")
+def data_fetch(
+    source: Annotated[list[str] | None, typer.Option(
+        "--source", "-s", help="A source to fetch (repeat for more): eurostat, worldbank, "
+        "undesa, unhcr, frontex. Default: all.", show_default=False)] = None,
+    dest: Annotated[Path | None, typer.Option(
+        "--dest", help="Raw-data folder (default: data/raw).", show_default=False)] = None,
+    retries: Annotated[int, typer.Option(
+        "--retries", min=0, help="Retries per request on connection errors and HTTP 429/5xx.")] = 3,
+) -> None:
+    """Download the official sources into data/raw/ and record them in manifest.json."""
+    from analysis.config import RAW_DIR
+    from analysis.sources.official import MANIFEST, fetch_all, rich_progress
+
+    target = dest or RAW_DIR
+    try:
+        with rich_progress(console) as progress:
+            manifest = fetch_all(target, source or None, progress=progress, retries=retries)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--source") from None
+    for entry in manifest.files:
+        out.print(f"{entry.source:10s} {entry.file:55s} {entry.bytes:>12,} bytes  "
+                  f"{entry.retrieved}")
+    out.print(f"{len(manifest.files)} file(s) recorded in {target / MANIFEST}")
+
+
 @data_app.command("snapshot")
 def data_snapshot(
     from_dir: Annotated[Path, typer.Option("--from", help="Source tables to derive from.")],
@@ -93,6 +119,75 @@ def data_snapshot(
     out.print(f"total {total:,} bytes into {target}")
     if total > MAX_SNAPSHOT_BYTES:
         raise ReportError(f"the snapshot is {total:,} bytes, over the {MAX_SNAPSHOT_BYTES:,} cap")
+
+
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help="Output directory (default: reports/).", show_default=False),
+]
+ToOption = Annotated[
+    str, typer.Option("--to", help="Drafts to write, comma separated: html, markdown."),
+]
+JobsOption = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", help="Worker processes (default: the number of CPUs).",
+                 show_default=False),
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Run even the chapters whose inputs did not change."),
+]
+ChaptersOption = Annotated[
+    Path | None,
+    typer.Option("--chapters", help="Chapters registry (default: MIGRATION_CHAPTERS_FILE or "
+                 "notebooks/chapters.toml).", show_default=False),
+]
+
+
+def _build(chapters: list[str] | None, params: list[str] | None, *, data_dir: Path | None,
+           out_dir: Path | None, to: str, jobs: int | None, force: bool,
+           registry: Path | None) -> None:
+    from analysis.config import REPORTS_DIR
+    from analysis.errors import ChapterFailed
+    from analysis.pipeline.build import BuildOptions, build, parse_formats
+    from analysis.pipeline.params import parse_assignments
+
+    options = BuildOptions(out=out_dir or REPORTS_DIR, data_dir=data_dir, jobs=jobs,
+                           force=force, formats=parse_formats(to), chapters_file=registry)
+    report = build(chapters, parse_assignments(params), options=options, console=out)
+    if report.failed:
+        names = ", ".join(r.chapter for r in report.failed)
+        raise ChapterFailed(f"{len(report.failed)} chapter(s) failed: {names}")
+
+
+@app.command("run")
+def run(
+    chapter: Annotated[str, typer.Argument(help="Chapter id from the chapters registry.")],
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="A parameter, NAME=VALUE (repeatable), e.g. -p year=2020.",
+        show_default=False)] = None,
+    data_dir: DataDirOption = None,
+    out_dir: OutOption = None,
+    to: ToOption = "html,markdown",
+    force: ForceOption = False,
+    chapters: ChaptersOption = None,
+) -> None:
+    """Run one chapter with parameters; write its drafts, key figures and the index."""
+    _build([chapter], param, data_dir=data_dir, out_dir=out_dir, to=to, jobs=1, force=force,
+           registry=chapters)
+
+
+@app.command("build")
+def build_all(
+    data_dir: DataDirOption = None,
+    out_dir: OutOption = None,
+    jobs: JobsOption = None,
+    force: ForceOption = False,
+    to: ToOption = "html,markdown",
+    chapters: ChaptersOption = None,
+) -> None:
+    """Run every chapter whose notebook exists (unchanged ones are skipped); write the index."""
+    _build(None, None, data_dir=data_dir, out_dir=out_dir, to=to, jobs=jobs, force=force,
+           registry=chapters)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -19,7 +19,7 @@ from analysis.config import resolve_data_dir
 from analysis.errors import DataError
 from analysis.io import sha256_file
 from analysis.schemas import TABLES
-from analysis.sources import gdidata, snapshot  # noqa: F401  (register the adapters)
+from analysis.sources import gdidata, official, snapshot  # noqa: F401  (register the adapters)
 from analysis.sources.base import Provenance, SourceAdapter, registry
 
 __all__ = [
