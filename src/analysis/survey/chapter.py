@@ -1,0 +1,292 @@
+"""What the survey chapter (``notebooks/03_mrc_survey.ipynb``) needs besides the estimators.
+
+- :func:`open_survey` loads the real survey (file + codebook) or generates the synthetic one and
+  carries the labels that make "synthetic" appear in every title, caption and source line;
+- :func:`design_summary` describes the sample and the design;
+- :func:`pointrange_figure` draws estimates with intervals (suppressed cells left out).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import DataError
+from analysis.io import sha256_file
+from analysis.plotting import PALETTE
+from analysis.survey import synthetic
+from analysis.survey.codebook import CHAPTER_VARIABLES, Codebook, load_survey
+
+__all__ = [
+    "CHAPTER_ID",
+    "Survey",
+    "design_summary",
+    "open_survey",
+    "parse_list",
+    "pointrange_figure",
+    "sample_size",
+]
+
+CHAPTER_ID = "survey"
+TITLE = "Migrant Resource Centre survey"
+SYNTHETIC_TAG = "(synthetic data)"
+
+
+@dataclass(frozen=True)
+class Survey:
+    """A loaded survey and how to label what is derived from it.
+
+    Attributes
+    ----------
+    data : DataFrame
+        The standardised frame (no PII).
+    codebook : Codebook
+    synthetic : bool
+        Whether the data are synthetic (generated, or a file whose codebook says
+        ``synthetic: true``).
+    source : str
+        Source line for tables, figures and key figures (says "synthetic" when it is).
+    vintage : str
+        Version of the data: the seed, or the file's name and checksum.
+    """
+
+    data: pd.DataFrame
+    codebook: Codebook
+    synthetic: bool
+    source: str
+    vintage: str
+
+    @property
+    def design(self) -> dict[str, str | None]:
+        """``weight``/``strata``/``psu`` keyword arguments for the estimators."""
+        return self.codebook.design_kwargs
+
+    @property
+    def title(self) -> str:
+        """Chapter title; ends in "(synthetic data)" for synthetic data."""
+        base = self.codebook.title or TITLE
+        if self.synthetic and SYNTHETIC_TAG not in base:
+            base = f"{base} {SYNTHETIC_TAG}"
+        return base
+
+    @property
+    def notice(self) -> str:
+        """One paragraph saying what the data are (a plain warning for synthetic data)."""
+        if self.synthetic:
+            return ("Every number in this chapter comes from a synthetic "
+                    f"survey ({self.vintage}) generated to mimic the design of the Migrant "
+                    "Resource Centre survey. The numbers show how the survey is analysed; they "
+                    "are not findings about real people.")
+        return f"Estimates from the {self.source}."
+
+    def check(self, *, outcome: str, by: Sequence[str]) -> None:
+        """Refuse chapter parameters the survey cannot serve, with a clear message.
+
+        Raises
+        ------
+        ValueError
+            If ``outcome`` is not a binary variable of the survey or a ``by`` column is not a
+            categorical one.
+        """
+        df = self.data
+        if outcome not in df.columns or not pd.api.types.is_bool_dtype(df[outcome].dtype):
+            binary = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c].dtype)]
+            raise ValueError(f"outcome={outcome!r} must be a binary variable of the survey: "
+                             f"{', '.join(binary)}")
+        categorical = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
+        bad = [b for b in by if b not in categorical]
+        if bad or not by:
+            raise ValueError(f"by={','.join(by)!r}: give one or more categorical variables "
+                             f"among {', '.join(categorical)}")
+
+    def caption(self, text: str) -> str:
+        """A caption, with "(synthetic data)" appended when the data are synthetic."""
+        return f"{text} {SYNTHETIC_TAG}" if self.synthetic else text
+
+
+def parse_list(value: str | Sequence[str] | None) -> list[str]:
+    """A comma-separated parameter (``"country,gender,area"``) as a list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(v) for v in value]
+
+
+def open_survey(
+    survey_path: str | Path | None = None,
+    codebook_path: str | Path | None = None,
+    *,
+    seed: int = synthetic.DEFAULT_SEED,
+    n_per_psu: int = 20,
+    require: Sequence[str] = CHAPTER_VARIABLES,
+) -> Survey:
+    """Load the survey for the chapter.
+
+    Parameters
+    ----------
+    survey_path, codebook_path : path-like or None
+        Both ``None``: the synthetic survey is generated in memory with ``seed``. Otherwise
+        both are needed (see ``docs/survey-input.md``).
+    seed, n_per_psu : int
+        For the synthetic survey.
+    require : sequence of str
+        Standard variables the chapter needs; a missing one raises :class:`DataError`.
+
+    Returns
+    -------
+    Survey
+    """
+    if survey_path in (None, "") and codebook_path in (None, ""):
+        df, cb = synthetic.load(n_per_psu=n_per_psu, seed=seed)
+        survey = Survey(
+            data=df, codebook=cb, synthetic=True,
+            source=f"Migrant Resource Centre survey, synthetic data generated by "
+                   f"analysis.survey.synthetic (seed {seed}); not real survey responses",
+            vintage=f"synthetic, seed {seed}",
+        )
+    elif survey_path in (None, "") or codebook_path in (None, ""):
+        raise ValueError("give both survey_path and codebook_path, or neither (synthetic data)")
+    else:
+        path = Path(str(survey_path))
+        df, cb = load_survey(path, codebook_path)
+        if cb.synthetic:
+            source = (f"{TITLE}, synthetic data (file {path.name}); not real survey "
+                      "responses")
+        else:
+            source = f"{cb.title or TITLE} (file {path.name})"
+        survey = Survey(
+            data=df, codebook=cb, synthetic=cb.synthetic, source=source,
+            vintage=f"{path.name}, sha256 {sha256_file(path)[:12]}",
+        )
+    absent = [v for v in require if v not in survey.data.columns]
+    if absent:
+        raise DataError(survey.codebook.source, "the survey chapter needs the standard "
+                        f"variable(s) {', '.join(absent)}; map them with as: in the codebook",
+                        column=absent[0])
+    return survey
+
+
+def sample_size(
+    df: pd.DataFrame, *, weight: str, strata: str | None = None, psu: str | None = None
+) -> dict[str, int]:
+    """Respondents, PSUs (stratum/PSU pairs; respondents without PSUs) and strata."""
+    n = len(df)
+    n_strata = int(df[strata].nunique()) if strata else 1
+    if psu:
+        key = (df[strata].astype(str) + "\x1f" if strata else "") + df[psu].astype(str)
+        n_psu = int(pd.Series(key).nunique())
+    else:
+        n_psu = n
+    return {"respondents": n, "psus": n_psu, "strata": n_strata}
+
+
+def design_summary(
+    df: pd.DataFrame, *, weight: str, strata: str | None = None, psu: str | None = None
+) -> pd.DataFrame:
+    """Respondents, PSUs and weights per stratum, with a total row.
+
+    Returns
+    -------
+    DataFrame
+        ``stratum``, ``n`` (respondents), ``psus``, ``population`` (sum of weights: the
+        estimated number of adults represented), ``weight_cv`` (coefficient of variation of
+        the weights) and ``deff_weights`` (Kish's ``n sum(w^2) / sum(w)^2``, the design effect
+        of unequal weighting alone).
+    """
+    key = df[strata].astype("string") if strata else pd.Series("all", index=df.index)
+
+    def one(label: str, part: pd.DataFrame, k: pd.Series) -> dict[str, Any]:
+        w = part[weight].to_numpy(float)
+        n = w.size
+        if psu:
+            psus = int((k.astype(str) + "\x1f" + part[psu].astype(str)).nunique())
+        else:
+            psus = n
+        return {"stratum": label, "n": n, "psus": psus, "population": float(w.sum()),
+                "weight_cv": float(w.std() / w.mean()) if n else math.nan,
+                "deff_weights": float(n * np.sum(w**2) / w.sum() ** 2) if n else math.nan}
+
+    rows = [one(str(s), df[key == s], key[key == s]) for s in sorted(key.unique())]
+    if len(rows) > 1:
+        rows.append(one("total", df, key))
+    out = pd.DataFrame(rows)
+    out[["n", "psus"]] = out[["n", "psus"]].astype("int64")
+    return out
+
+
+def pointrange_figure(
+    table: pd.DataFrame,
+    *,
+    label_cols: Sequence[str],
+    hue: str | None = None,
+    value: str = "estimate",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    xlabel: str = "",
+    title: str = "",
+    percent: bool = True,
+    log: bool = False,
+    ref: float | None = None,
+) -> Any:
+    """Point estimates with interval bars, one row per table row (a forest-style chart).
+
+    Suppressed rows (``suppressed`` True, or missing ``value``) get no point; their label
+    says "suppressed".
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    t = table.reset_index(drop=True)
+    labels = [" · ".join(str(r[c]) for c in label_cols) for _, r in t.iterrows()]
+    sup = (t["suppressed"].to_numpy(bool) if "suppressed" in t
+           else np.zeros(len(t), dtype=bool))
+    sup = sup | t[value].isna().to_numpy()
+    levels = list(dict.fromkeys(t[hue].astype(str))) if hue else ["all"]
+    palette = {lev: PALETTE[i % len(PALETTE)] for i, lev in enumerate(levels)}
+    fig, ax = plt.subplots(figsize=(7.5, 0.38 * len(t) + 1.4))
+    y = np.arange(len(t))[::-1]
+    for i, row in t.iterrows():
+        if sup[i]:
+            labels[i] += " (suppressed)"
+            continue
+        colour = palette[str(row[hue])] if hue else palette["all"]
+        v, lo, hi = float(row[value]), float(row[low]), float(row[high])
+        ax.plot([lo, hi], [y[i], y[i]], color=colour, lw=2, solid_capstyle="round")
+        ax.plot(v, y[i], "o", color=colour, ms=6)
+    ax.set_yticks(y, labels)
+    if ref is not None:
+        ax.axvline(ref, color="0.4", lw=1, ls="--")
+    if log:
+        ax.set_xscale("log")
+        lo, hi = ax.get_xlim()
+        ticks = [t for t in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10, 20)
+                 if lo <= t <= hi]
+        ax.set_xticks(ticks)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    elif percent:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{100 * x:.0f}%"))
+    ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title, loc="left")
+    if hue and len(levels) > 1:
+        handles = [plt.Line2D([], [], marker="o", color=palette[lev], lw=2, label=lev)
+                   for lev in levels]
+        ax.legend(handles=handles, title=hue, frameon=False, loc="best", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    ax.grid(axis="y", visible=False)
+    sns.despine(fig=fig)
+    fig.tight_layout()
+    return fig
