@@ -46,18 +46,23 @@ import pycountry
 from analysis import config
 from analysis.errors import DataError
 from analysis.schemas import TABLES
+
+# --- code mappings: one definition, shared with the pandas parser of small downloaded files ---
+from analysis.sources.official.common import EUROSTAT_ALPHA2 as EUROSTAT_COUNTRY_EXCEPTIONS  # noqa: E402
+from analysis.sources.official.eurostat import (  # noqa: E402
+    AGGREGATE,
+)
+from analysis.sources.official.eurostat import (
+    CITIZEN_SPECIAL as CITIZEN_SPECIAL_CODES,
+)
+from analysis.sources.official.eurostat import (
+    GEO_SPECIAL as GEO_SPECIAL_CODES,
+)
+from analysis.sources.official.eurostat import (
+    SEX as SEX_CODES,
+)
 from analysis.validation import check_header, validate_table
 
-# --- code mappings (shared with the pandas parser of small files; keep them in one place) ---
-
-#: Eurostat country codes that differ from ISO 3166-1 alpha-2, with their ISO alpha-3 code.
-EUROSTAT_COUNTRY_EXCEPTIONS: dict[str, str] = {"EL": "GRC", "UK": "GBR", "XK": "XKX"}
-#: Citizenship codes that are not countries but are kept, with the project's code.
-CITIZEN_SPECIAL_CODES: dict[str, str] = {"STLS": "STL", "UNK": "OOO"}
-#: Reporting-country codes that are aggregates but are kept, with the project's code.
-GEO_SPECIAL_CODES: dict[str, str] = {"EU27_2020": "EU27"}
-#: Eurostat sex codes kept, and their canonical value (``T``, the total, is dropped).
-SEX_CODES: dict[str, str] = {"F": "female", "M": "male", "UNK": "unknown"}
 #: The single value kept for the other dimensions of ``migr_asyappctza``.
 KEPT_CODES: dict[str, str] = {"freq": "A", "unit": "PER", "age": "TOTAL", "applicant": "FRST"}
 #: Dimensions of the series key of ``migr_asyappctza`` (in any order in a file).
@@ -66,7 +71,7 @@ EUROSTAT_DIMENSIONS: tuple[str, ...] = ("freq", "unit", "citizen", "sex", "age",
 #: Dimensions a file may lack (then nothing is filtered on them).
 OPTIONAL_DIMENSIONS: frozenset[str] = frozenset({"freq"})
 #: Aggregate codes dropped silently (not countries): totals, EU/EA/EFTA groups, "extra-EU".
-AGGREGATE_PATTERN = r"^(TOTAL|EXT_.*|EU[0-9].*|EA[0-9].*|EFTA.*|.*_FOR|.*_[0-9]{4}|NEU.*|OTH.*)$"
+AGGREGATE_PATTERN = AGGREGATE.pattern.replace("\\d", "[0-9]")
 
 _TIME_SUFFIX = "\\TIME_PERIOD"
 _YEAR = re.compile(r"^[0-9]{4}$")

@@ -73,7 +73,7 @@ SEX = {"F": "female", "M": "male", "UNK": "unknown"}
 #: Codes that are not countries but are kept, by dimension.
 GEO_SPECIAL = {"EU27_2020": "EU27"}
 CITIZEN_SPECIAL = {"STLS": "STL", "UNK": "OOO"}
-_AGGREGATE = re.compile(r"^(TOTAL|EXT_.*|EU\d.*|EA\d.*|EFTA.*|.*_FOR|.*_\d{4}|NEU.*|OTH.*)$")
+AGGREGATE = re.compile(r"^(TOTAL|EXT_.*|EU\d.*|EA\d.*|EFTA.*|.*_FOR|.*_\d{4}|NEU.*|OTH.*)$")
 
 
 def fetch(session: requests.Session, dest: Path, *,
@@ -176,7 +176,7 @@ def _map_codes(path: Path, codes: pd.Series, column: str, special: dict[str, str
             mapped[code] = iso
         else:
             mapped[code] = None
-            if not _AGGREGATE.match(code):
+            if not AGGREGATE.match(code):
                 unknown.append(code)
     warn_unmapped(path, column, unknown)
     return codes.map(mapped)
