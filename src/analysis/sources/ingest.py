@@ -46,22 +46,15 @@ import pycountry
 from analysis import config
 from analysis.errors import DataError
 from analysis.schemas import TABLES
-
-# --- code mappings: one definition, shared with the pandas parser of small downloaded files ---
-from analysis.sources.official.common import EUROSTAT_ALPHA2 as EUROSTAT_COUNTRY_EXCEPTIONS  # noqa: E402
-from analysis.sources.official.eurostat import (  # noqa: E402
-    AGGREGATE,
-)
-from analysis.sources.official.eurostat import (
-    CITIZEN_SPECIAL as CITIZEN_SPECIAL_CODES,
-)
-from analysis.sources.official.eurostat import (
-    GEO_SPECIAL as GEO_SPECIAL_CODES,
-)
-from analysis.sources.official.eurostat import (
-    SEX as SEX_CODES,
-)
+from analysis.sources.official.common import EUROSTAT_ALPHA2 as EUROSTAT_COUNTRY_EXCEPTIONS
+from analysis.sources.official.eurostat import AGGREGATE
+from analysis.sources.official.eurostat import CITIZEN_SPECIAL as CITIZEN_SPECIAL_CODES
+from analysis.sources.official.eurostat import GEO_SPECIAL as GEO_SPECIAL_CODES
+from analysis.sources.official.eurostat import SEX as SEX_CODES
 from analysis.validation import check_header, validate_table
+
+# Code mappings (EUROSTAT_COUNTRY_EXCEPTIONS, …) are shared with the pandas parser of small
+# downloaded files, analysis.sources.official.eurostat: one definition.
 
 #: The single value kept for the other dimensions of ``migr_asyappctza``.
 KEPT_CODES: dict[str, str] = {"freq": "A", "unit": "PER", "age": "TOTAL", "applicant": "FRST"}
