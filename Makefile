@@ -20,7 +20,8 @@ env: $(STAMP) ## Create .venv with pip and install the project (runs only when n
 
 .PHONY: report
 report: $(STAMP) ## Build every chapter and the index into reports/ from the default data
-	$(BIN)/migration-report build --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
+	SOURCE_DATE_EPOCH="$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null)}" \
+	  $(BIN)/migration-report build --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
 
 .PHONY: test
 test: $(STAMP) ## Lint, then the whole suite: unit, notebook, browser and reliability tests
@@ -45,7 +46,7 @@ snapshot: $(STAMP) ## Rebuild data/snapshot from ../shared/data/gdidata
 
 .PHONY: benchmark
 benchmark: $(STAMP) ## Run the build benchmark (see README for recorded results)
-	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/build.py $(if $(JOBS),--jobs $(JOBS))
 
 .PHONY: clean
 clean: ## Remove built reports and caches (keeps .venv)

@@ -1,0 +1,231 @@
+"""HTML chapter drafts: nbconvert with the project's own template, sanitised, self-contained.
+
+:class:`ChapterHTMLExporter` is an nbconvert :class:`~nbconvert.exporters.HTMLExporter` whose
+template lives in ``analysis/export/templates/chapter`` (found through
+``extra_template_basedirs``). The draft has
+
+- the registry title, a table of contents built from the markdown headings, with anchors;
+- prose and markdown cells, numbered figures (PNG as ``data:`` URIs, alt text, caption and a
+  source line) and numbered tables with captions, rendered from the table JSON;
+- no code, no prompts, no injected parameters, no key figures, no streams;
+- one inline stylesheet and no scripts, fonts or links to anything outside the file;
+- a footer with the parameters (not ``data_dir``), the data checksums and the project version.
+
+Sanitising. The Jinja environment autoescapes everything rendered from metadata (captions,
+sources, alt text, table cells, parameters). Markdown (cells and prose from
+:func:`analysis.export.display.prose`) is rendered with nbconvert's markdown filter after raw
+HTML tags in it have been turned into text, then cleaned by nbconvert's
+:class:`~nbconvert.preprocessors.SanitizeHTML` (bleach) with an allow-list; other HTML
+outputs go through the same cleaner. The exporter sets ``sanitize_html = True`` and replaces
+nbconvert's ``clean_html`` filter by that cleaner: nbconvert 7.17's own filter allows neither
+headings nor paragraphs (it escapes ``<h2>`` and ``<p>``), which would print them as text.
+Links that leave the page are written as their text followed by the address in brackets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bs4 import BeautifulSoup
+from nbconvert.exporters import HTMLExporter
+from nbconvert.filters.markdown import markdown2html
+from nbconvert.preprocessors import Preprocessor
+from nbconvert.preprocessors.sanitize import SanitizeHTML
+from traitlets import default
+
+from analysis.export.markdown import chapter_blocks, neutralise_html
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "chapter"
+BLOCKS_KEY = "migration_report_blocks"
+
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+ALLOWED_TAGS = [
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt",
+    "em", "hr", "i", "kbd", "li", "ol", "p", "pre", "s", "small", "span", "strong", "sub",
+    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", *_HEADINGS,
+]
+_CELL_ATTRS = ["align", "colspan", "rowspan", "scope", "style"]
+ALLOWED_ATTRIBUTES: dict[str, list[str]] = {
+    "a": ["href", "title"],
+    "abbr": ["title"],
+    "ol": ["start"],
+    "td": _CELL_ATTRS,
+    "th": _CELL_ATTRS,
+    **{h: ["id"] for h in _HEADINGS},
+}
+ALLOWED_STYLES = ["text-align"]
+_RESERVED_IDS = {"top", "contents", "about"}
+
+
+def sanitizer() -> SanitizeHTML:
+    """nbconvert's bleach-based sanitiser with the allow-list of the chapter drafts."""
+    return SanitizeHTML(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, styles=ALLOWED_STYLES,
+                        strip=False, strip_comments=True)
+
+
+def clean_html(html: str) -> str:
+    """Sanitise an HTML fragment: disallowed tags become text, scripts never survive."""
+    return sanitizer().sanitize_html_tags(str(html))
+
+
+class _Anchors:
+    """Unique heading ids for one document."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set(_RESERVED_IDS)
+
+    def take(self, wanted: str) -> str:
+        base = re.sub(r"[^\w%.-]+", "-", wanted).strip("-") or "section"
+        if re.match(r"^(figure|table)-\d+$", base):
+            base = f"section-{base}"
+        candidate, n = base, 1
+        while candidate in self.used:
+            n += 1
+            candidate = f"{base}-{n}"
+        self.used.add(candidate)
+        return candidate
+
+
+def _finish_fragment(html: str, anchors: _Anchors, toc: list[dict[str, Any]]) -> str:
+    """Give headings unique ids (collecting the contents) and unlink outside addresses."""
+    soup = BeautifulSoup(html, "html.parser")
+    for heading in soup.find_all(list(_HEADINGS)):
+        for link in heading.find_all("a", class_="anchor-link"):
+            link.decompose()
+        for link in heading.find_all("a"):
+            if link.get_text() == "¶":
+                link.decompose()
+        text = heading.get_text(" ", strip=True)
+        heading["id"] = anchors.take(str(heading.get("id") or text))
+        level = int(heading.name[1])
+        if level <= 3 and text:
+            toc.append({"level": level, "text": text, "id": heading["id"]})
+    for link in soup.find_all("a"):
+        href = str(link.get("href", ""))
+        if href.startswith("#"):
+            del link["title"]
+            continue
+        text = link.get_text()
+        if href and href != text:
+            link.insert_after(f" ({href})")
+        link.unwrap()
+    return str(soup)
+
+
+class ChapterPreprocessor(Preprocessor):
+    """Turn an executed notebook into report blocks (see :mod:`analysis.export.markdown`).
+
+    Each kept cell gets ``metadata.migration_report_blocks``: plain dicts the template renders;
+    markdown is rendered and sanitised here; cells without blocks are dropped. The table of
+    contents goes to ``resources["chapter"]["toc"]`` and the unlabelled images to
+    ``resources["chapter"]["warnings"]``.
+    """
+
+    def preprocess(self, nb, resources):  # noqa: ANN001, ANN201 - nbconvert's signature
+        chapter = resources.setdefault("chapter", {})
+        anchors = _Anchors()
+        toc: list[dict[str, Any]] = []
+        warnings: list[str] = []
+        by_cell: dict[int, list[dict[str, Any]]] = {}
+        for block in chapter_blocks(nb):
+            item = block.to_dict()
+            if block.kind == "markdown":
+                item["html"] = _finish_fragment(
+                    clean_html(markdown2html(neutralise_html(block.text))), anchors, toc)
+            elif block.kind == "html":
+                item["html"] = _finish_fragment(clean_html(block.text), anchors, toc)
+            elif block.kind == "figure" and not block.labelled:
+                warnings.append(f"figure {block.number} (cell {block.cell + 1}) was not shown "
+                                "with analysis.export.display.figure: no caption, source or "
+                                "alt text")
+            by_cell.setdefault(block.cell, []).append(item)
+        kept = []
+        for index, cell in enumerate(nb.cells):
+            if index in by_cell:
+                cell.metadata[BLOCKS_KEY] = by_cell[index]
+                kept.append(cell)
+        nb.cells = kept
+        top = min((e["level"] for e in toc), default=2)
+        for entry in toc:
+            entry["depth"] = entry["level"] - top
+        chapter["toc"] = toc
+        chapter["warnings"] = warnings
+        return nb, resources
+
+
+class ChapterHTMLExporter(HTMLExporter):
+    """nbconvert exporter for chapter drafts (template ``chapter``, autoescaping Jinja)."""
+
+    export_from_notebook = None
+
+    @default("template_name")
+    def _template_name_default(self) -> str:
+        return TEMPLATE_NAME
+
+    @default("extra_template_basedirs")
+    def _default_extra_template_basedirs(self) -> list[str]:
+        return [str(TEMPLATES_DIR)]
+
+    @default("exclude_input")
+    def _exclude_input_default(self) -> bool:
+        return True
+
+    @default("exclude_input_prompt")
+    def _exclude_input_prompt_default(self) -> bool:
+        return True
+
+    @default("exclude_output_prompt")
+    def _exclude_output_prompt_default(self) -> bool:
+        return True
+
+    @default("sanitize_html")
+    def _sanitize_html_default(self) -> bool:
+        return True
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.register_preprocessor(ChapterPreprocessor(parent=self), enabled=True)
+
+    def _create_environment(self):  # noqa: ANN202 - nbconvert's signature
+        env = super()._create_environment()
+        env.autoescape = True
+        return env
+
+    def default_filters(self):  # noqa: ANN201 - nbconvert's signature
+        yield from super().default_filters()
+        yield ("clean_html", clean_html)
+
+
+def to_html(nb: Any, *, chapter: str, title: str, parameters: Mapping[str, Any],
+            data: Mapping[str, str], version: str, date: str) -> tuple[str, list[str]]:
+    """Render an executed notebook as a chapter draft.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook.
+    chapter, title : str
+        Chapter id and title.
+    parameters : mapping
+        Parameter values for the footer (``data_dir`` is left out if present).
+    data : mapping
+        Data file -> SHA-256, for the footer.
+    version, date : str
+        Project version and build date, for the footer.
+
+    Returns
+    -------
+    html : str
+        The document.
+    warnings : list of str
+        Things an editor should fix in the notebook (e.g. a figure without caption).
+    """
+    shown = {k: v for k, v in parameters.items() if k != "data_dir"}
+    resources = {"chapter": {"id": chapter, "title": title, "parameters": shown,
+                             "data": dict(data), "version": version, "date": date}}
+    html, resources = ChapterHTMLExporter().from_notebook_node(nb, resources=resources)
+    return html, list(resources["chapter"].get("warnings", []))

@@ -1,0 +1,423 @@
+"""Build chapters: validate, decide what must run, run in parallel, write the index.
+
+:func:`build` is the library behind ``migration-report run CHAPTER`` and
+``migration-report build``:
+
+1. read the registry and validate every selected chapter's parameters (a year against the
+   data's coverage, from the cache); any problem raises
+   :class:`~analysis.errors.ParameterError` before anything is written;
+2. hash what each chapter depends on (:mod:`analysis.pipeline.fingerprint`);
+3. under the output directory's lock, compare with ``OUT/.build`` records: unchanged chapters
+   are ``cached``, chapters whose executed notebook is current but whose draft is not are
+   re-exported, the others run in a :class:`~concurrent.futures.ProcessPoolExecutor`;
+4. write ``OUT/index.html`` (also when a chapter failed) and print the closing table.
+
+Nothing on the path of a build with nothing to do imports pandas, papermill or nbconvert.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from analysis.config import PROJECT_ROOT, resolve_data_dir
+from analysis.errors import DataError, ParameterError, ReportError
+from analysis.pipeline import cache
+from analysis.pipeline.chapters import Chapter, chapters_file, load_chapters
+from analysis.pipeline.datainfo import DataInfo
+from analysis.pipeline.execute import Result, Task, clean_tmp, now_iso
+from analysis.pipeline.fingerprint import (
+    FileHasher,
+    cache_dir,
+    chapter_key,
+    data_checksums,
+    digest,
+    parameter_files,
+)
+from analysis.pipeline.lock import build_lock
+from analysis.pipeline.params import needs_data, resolve_parameters
+from analysis.pipeline.progress import BuildProgress, summary_table
+
+
+@dataclass
+class BuildOptions:
+    """Options shared by ``run`` and ``build``.
+
+    Attributes
+    ----------
+    out : Path
+        Output directory.
+    data_dir : path-like, optional
+        Input data (default: the precedence of :mod:`analysis.config`).
+    jobs : int, optional
+        Worker processes (default: ``os.cpu_count()``).
+    force : bool
+        Run every selected chapter even when nothing changed.
+    formats : tuple of str
+        Drafts to write: ``"html"`` and/or ``"markdown"``.
+    chapters_file : path-like, optional
+        The registry (default: ``MIGRATION_CHAPTERS_FILE`` or ``notebooks/chapters.toml``).
+    lock_timeout : float, optional
+        Seconds to wait for another build of ``out``.
+    cell_timeout : float, optional
+        Seconds a notebook cell may run.
+    """
+
+    out: Path
+    data_dir: str | os.PathLike[str] | None = None
+    jobs: int | None = None
+    force: bool = False
+    formats: tuple[str, ...] = cache.FORMATS
+    chapters_file: str | os.PathLike[str] | None = None
+    lock_timeout: float | None = None
+    cell_timeout: float | None = None
+
+
+@dataclass
+class BuildReport:
+    """What a build did: one :class:`~analysis.pipeline.execute.Result` per chapter."""
+
+    out: Path
+    results: list[Result] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[Result]:
+        """The chapters that failed."""
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def executed(self) -> list[str]:
+        """Ids of the chapters whose notebook was executed."""
+        return [r.chapter for r in self.results if r.status in ("done", "failed")]
+
+
+def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
+    """``"html,markdown"`` -> ``("html", "markdown")``; ``md`` is accepted for markdown.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown format.
+    """
+    items = text.split(",") if isinstance(text, str) else list(text)
+    wanted = []
+    for item in (i.strip().lower() for i in items):
+        if not item:
+            continue
+        item = {"md": "markdown"}.get(item, item)
+        if item not in cache.FORMATS:
+            raise ParameterError(f"--to {item!r}: formats are {', '.join(cache.FORMATS)}")
+        wanted.append(item)
+    if not wanted:
+        raise ParameterError(f"--to needs at least one of {', '.join(cache.FORMATS)}")
+    return tuple(f for f in cache.FORMATS if f in wanted)
+
+
+def source_date() -> tuple[str | None, str | None]:
+    """``(YYYY-MM-DD, ISO time)`` from ``SOURCE_DATE_EPOCH``, or ``(None, None)`` if unset."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw:
+        return None, None
+    try:
+        moment = datetime.fromtimestamp(int(raw), UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ReportError(f"SOURCE_DATE_EPOCH={raw!r} is not a Unix time in seconds") from None
+    return moment.strftime("%Y-%m-%d"), moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _select(chapters: dict[str, Chapter], ids: Sequence[str] | None,
+            overrides: Mapping[str, str]) -> list[Chapter]:
+    if ids is None:
+        if overrides:
+            raise ParameterError("-p is for one chapter: use 'migration-report run CHAPTER -p …'")
+        return list(chapters.values())
+    unknown = [i for i in ids if i not in chapters]
+    if unknown:
+        raise ParameterError(f"unknown chapter(s) {', '.join(unknown)}; chapters: "
+                             f"{', '.join(chapters)}")
+    selected = [chapters[i] for i in ids]
+    for chapter in selected:
+        if not chapter.exists:
+            raise ReportError(f"chapter '{chapter.id}': its notebook {chapter.notebook} does "
+                              "not exist (yet)")
+    if overrides and len(selected) != 1:
+        raise ParameterError("-p applies to exactly one chapter")
+    return selected
+
+
+def _label(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def shown_parameters(chapter: Chapter, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters as drafts and records show them: files inside the project by relative path.
+
+    The kernel receives absolute paths; the drafts must not depend on where the project
+    lives, so a path under the project root is shown relative to it.
+    """
+    shown = dict(values)
+    for name, spec in chapter.parameters.items():
+        if spec.type == "path" and shown.get(name):
+            shown[name] = _label(Path(shown[name]), PROJECT_ROOT)
+    return shown
+
+
+def _validate(selected: list[Chapter], overrides: Mapping[str, str],
+              info: DataInfo) -> dict[str, dict[str, Any]]:
+    values: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    for chapter in selected:
+        if not chapter.exists:
+            continue
+        given = dict(overrides)
+        try:
+            merged = {**chapter.defaults(), **given}
+            data = info if needs_data(chapter, merged) else None
+            values[chapter.id] = resolve_parameters(chapter, given, data)
+        except ParameterError as exc:
+            problems.append(str(exc))
+    info.save()
+    if problems:
+        raise ParameterError("\n".join(problems))
+    return values
+
+
+def _plan(selected: list[Chapter], values: dict[str, dict[str, Any]], options: BuildOptions,
+          data_dir: Path, data: dict[str, str], hasher: FileHasher, base: Path,
+          ) -> tuple[list[Task], list[Result]]:
+    from analysis import __version__
+
+    out = options.out
+    sde_date, sde_time = source_date()
+    tasks: list[Task] = []
+    done: list[Result] = []
+    for chapter in selected:
+        if not chapter.exists:
+            done.append(Result(chapter.id, "missing"))
+            continue
+        params = values[chapter.id]
+        paths = [n for n, s in chapter.parameters.items() if s.type == "path"]
+        inputs = parameter_files(params, paths, hasher)
+        exec_key = chapter_key(notebook=chapter.notebook, title=chapter.title,
+                               parameters=params, data=data, inputs=inputs, hasher=hasher)
+        export_key = digest({"exec": exec_key, "date": sde_date})
+        state = "run" if options.force else cache.freshness(
+            out, chapter.id, exec_key=exec_key, export_key=export_key, formats=options.formats)
+        record = cache.read_record(out, chapter.id) or {}
+        if state == "cached":  # an earlier failure is superseded by this good build
+            cache.failed_marker_path(out, chapter.id).unlink(missing_ok=True)
+            cache.failed_notebook_path(out, chapter.id).unlink(missing_ok=True)
+            done.append(Result(chapter.id, "cached", float(record.get("seconds", 0.0))))
+            continue
+        if state == "export" and not sde_date:
+            date, built_at = record.get("built_on", ""), record.get("built_at", "")
+        else:
+            date = sde_date or datetime.now(UTC).strftime("%Y-%m-%d")
+            built_at = sde_time or now_iso()
+        tasks.append(Task(
+            chapter=chapter.id, title=chapter.title, notebook=str(chapter.notebook),
+            label=_label(chapter.notebook, base), parameters=params,
+            shown=shown_parameters(chapter, params), data_dir=str(data_dir),
+            out=str(out), formats=options.formats, exec_key=exec_key, export_key=export_key,
+            data=data, inputs=inputs, mode=state, date=date, built_at=built_at,
+            version=__version__, cell_timeout=options.cell_timeout, tables=chapter.tables,
+        ))
+    # Longest first (by the last recorded time), so the slowest chapter does not start last;
+    # chapters never built keep registry order at the front.
+    seconds = {t.chapter: float((cache.read_record(out, t.chapter) or {}).get("seconds", 1e9))
+               for t in tasks}
+    tasks.sort(key=lambda t: -seconds[t.chapter])
+    return tasks, done
+
+
+def _run_tasks(tasks: list[Task], jobs: int, progress: BuildProgress) -> list[Result]:
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from queue import Empty
+
+    from analysis.pipeline.execute import init_worker, run_task
+
+    ctx = mp.get_context("spawn")
+    events = ctx.Queue()
+    results: list[Result] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                chapter, state = events.get_nowait()
+            except (Empty, OSError, ValueError):
+                return
+            if state == "running":
+                progress.set(chapter, state)
+
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), mp_context=ctx,
+                             initializer=init_worker, initargs=(events,)) as pool:
+        futures = {pool.submit(run_task, task): task for task in tasks}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            drain()
+            for future in finished:
+                task = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # the worker process died
+                    message = f"{task.label}: the worker process died ({type(exc).__name__})"
+                    cache.write_json(cache.failed_marker_path(Path(task.out), task.chapter),
+                                     {"chapter": task.chapter, "message": message,
+                                      "exec_key": task.exec_key, "failed_notebook": None,
+                                      "failed_at": task.built_at})
+                    result = Result(task.chapter, "failed", 0.0, message)
+                progress.set(result.chapter, result.status, result.seconds)
+                results.append(result)
+    events.close()
+    return results
+
+
+def write_index(out: Path, chapters: dict[str, Chapter], *, data: dict[str, str],
+                data_label: str) -> Path:
+    """Write ``OUT/index.html`` from the build records of every registered chapter."""
+    from analysis import __version__
+    from analysis.export.index import IndexEntry, render_index
+    from analysis.io import atomic_write_text
+
+    entries: list[IndexEntry] = []
+    sources: dict[str, dict[str, str]] = {}
+    for chapter in chapters.values():
+        record = cache.read_record(out, chapter.id)
+        failure = cache.read_failure(out, chapter.id)
+        links: dict[str, str] = {}
+        for label, name in (("HTML draft", f"{chapter.id}.html"),
+                            ("Markdown", f"{chapter.id}.md"),
+                            ("Key figures (JSON)", f"{chapter.id}.key_figures.json"),
+                            ("Executed notebook", f"{chapter.id}.ipynb")):
+            if record is not None and name in record.get("outputs", {}) \
+                    and (out / name).is_file():
+                links[label] = name
+        failed_nb = cache.failed_notebook_path(out, chapter.id)
+        if failure is not None and failed_nb.is_file():
+            links["Failed notebook"] = failed_nb.relative_to(out).as_posix()
+        status = ("missing" if not chapter.exists else "failed" if failure is not None
+                  else "ok" if record is not None else "not built")
+        vintages = list((record or {}).get("vintages", []))
+        for v in vintages:
+            sources.setdefault(v["table"], v)
+        recorded = dict((record or {}).get("parameters", {}))
+        ordered = {k: recorded.pop(k) for k in chapter.parameters if k in recorded}
+        entries.append(IndexEntry(
+            id=chapter.id, title=chapter.title, status=status, links=links,
+            parameters={**ordered, **recorded},
+            built_at=str((record or {}).get("built_at", "")), vintages=vintages,
+            message=str((failure or {}).get("message", "")),
+        ))
+    _, sde_time = source_date()
+    html = render_index(entries, built_at=sde_time or now_iso(), version=__version__,
+                        data_label=data_label, data=data,
+                        vintages=[sources[k] for k in sorted(sources)])
+    path = out / "index.html"
+    atomic_write_text(path, html)
+    return path
+
+
+def _print_closing(console: Console, report: BuildReport, chapters: dict[str, Chapter]) -> None:
+    order = {cid: i for i, cid in enumerate(chapters)}
+    rows = []
+    for r in sorted(report.results, key=lambda r: order.get(r.chapter, 0)):
+        output = ""
+        if r.status in ("done", "cached", "exported"):
+            output = _label(report.out / f"{r.chapter}.html", Path.cwd())
+        elif r.status == "failed" and r.failed_notebook:
+            output = _label(Path(r.failed_notebook), Path.cwd())
+        seconds = None if r.status == "missing" else r.seconds
+        rows.append({"chapter": r.chapter, "status": r.status, "seconds": seconds,
+                     "output": output})
+    console.print(summary_table(rows, report.seconds))
+    for r in report.failed:
+        console.print(f"[bold red]✗ {r.chapter} failed:[/] ", end="", markup=True)
+        console.print(r.message, markup=False, highlight=False, soft_wrap=True)
+        if r.failed_notebook:
+            console.print(f"  the executed notebook with its traceback: "
+                          f"{_label(Path(r.failed_notebook), Path.cwd())}", soft_wrap=True)
+        console.print("  the previous good draft, if any, was kept", style="dim")
+    for r in report.results:
+        for w in r.warnings:
+            console.print(f"[yellow]! {r.chapter}:[/] {w}", markup=True, soft_wrap=True)
+
+
+def build(chapter_ids: Sequence[str] | None = None, overrides: Mapping[str, str] | None = None,
+          *, options: BuildOptions, console: Console | None = None) -> BuildReport:
+    """Run chapters and write their drafts and the index (see the module docstring).
+
+    Parameters
+    ----------
+    chapter_ids : sequence of str, optional
+        Chapters to run (``run``); ``None`` for every chapter whose notebook exists (``build``).
+    overrides : mapping, optional
+        ``name -> value`` strings for the one selected chapter.
+    options : BuildOptions
+        Output directory, data, jobs, force, formats, registry.
+    console : rich.console.Console, optional
+        Where the progress and the closing table go (default: standard output).
+
+    Returns
+    -------
+    BuildReport
+        Per chapter: ``done``, ``exported``, ``cached``, ``failed`` or ``missing``.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown chapter or invalid parameters (nothing is run or written).
+    DataError
+        When the data directory or the registry cannot be read.
+    BuildLocked
+        When another build holds the output directory too long.
+    """
+    start = time.monotonic()
+    console = console or Console(highlight=False)
+    overrides = dict(overrides or {})
+    chapters = load_chapters(options.chapters_file)
+    registry_dir = chapters_file(options.chapters_file).parent
+    selected = _select(chapters, chapter_ids, overrides)
+    choice = resolve_data_dir(options.data_dir)
+    if not choice.path.is_dir():
+        raise DataError(choice.path, "data directory not found")
+    hasher = FileHasher(cache_dir() / "file-hashes.json")
+    data = data_checksums(choice.path, hasher)
+    info = DataInfo(choice.path, data)
+    values = _validate(selected, overrides, info)
+    out = Path(options.out).expanduser().resolve()
+    options.out = out
+    jobs = options.jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise ParameterError(f"--jobs {jobs}: needs at least 1")
+    report = BuildReport(out)
+    with build_lock(out, options.lock_timeout,
+                    on_wait=lambda msg: console.print(msg, style="yellow")):
+        clean_tmp(out)
+        tasks, report.results = _plan(selected, values, options, choice.path, data, hasher,
+                                      registry_dir)
+        hasher.save()
+        if tasks:
+            with BuildProgress(console, [c.id for c in selected],
+                               live=console.is_terminal) as progress:
+                for r in report.results:
+                    progress.set(r.chapter, r.status,
+                                 None if r.status == "missing" else r.seconds)
+                report.results += _run_tasks(tasks, jobs, progress)
+        label = f"{_label(choice.path, PROJECT_ROOT)} ({choice.origin})"
+        write_index(out, chapters, data=data, data_label=label)
+    report.seconds = time.monotonic() - start
+    _print_closing(console, report, chapters)
+    return report

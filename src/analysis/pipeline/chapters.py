@@ -1,0 +1,260 @@
+"""The chapters registry: which notebooks make the report, their titles and parameters.
+
+The registry is a TOML file (``notebooks/chapters.toml`` by default; the environment variable
+``MIGRATION_CHAPTERS_FILE`` or the ``path`` argument of :func:`load_chapters` select
+another). Notebook paths are relative to the registry file. The parameter types are
+documented at the top of the file and in :data:`PARAMETER_TYPES`.
+
+This module also reads a notebook's ``parameters`` cell (:func:`parameters_cells`,
+:func:`declared_parameters`) with :mod:`json` and :mod:`ast` only, so checking a notebook
+against the registry costs milliseconds.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analysis.errors import DataError
+
+ENV_CHAPTERS_FILE = "MIGRATION_CHAPTERS_FILE"
+
+#: Parameter types the registry may declare, with what a value must look like.
+PARAMETER_TYPES: dict[str, str] = {
+    "int": "an integer, optionally within min/max",
+    "float": "a number, optionally within min/max",
+    "str": "any text",
+    "year": "an integer year with data in `table` (for `indicator`, if given); 0 = derived",
+    "codes": "comma-separated ISO-3 codes or a group name of analysis.countries.GROUPS",
+    "path": "an existing file; '' = the notebook's built-in default",
+    "choice": "one of `choices`",
+}
+
+#: The parameter every chapter receives from the pipeline, whatever the registry says.
+DATA_DIR_PARAMETER = "data_dir"
+
+_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
+_SPEC_KEYS = {"type", "default", "help", "min", "max", "choices", "table", "indicator"}
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One declared parameter of a chapter.
+
+    Attributes
+    ----------
+    name : str
+        The variable name in the notebook's ``parameters`` cell.
+    type : str
+        One of :data:`PARAMETER_TYPES`.
+    default : Any
+        The value used when none is given.
+    help : str
+        One line for ``--help`` and the index.
+    min, max : float, optional
+        Bounds of an ``int`` or ``float``.
+    choices : tuple of str
+        Allowed values of a ``choice``.
+    table : str, optional
+        The canonical table whose years bound a ``year``.
+    indicator : str, optional
+        For ``table = "indicators"``: the indicator whose years bound a ``year``.
+    """
+
+    name: str
+    type: str
+    default: Any
+    help: str = ""
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+    table: str | None = None
+    indicator: str | None = None
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter of the report.
+
+    Attributes
+    ----------
+    id : str
+        Short name, used for output files (``OUT/ID.html``).
+    notebook : Path
+        Absolute path of the notebook.
+    title : str
+        The chapter title shown in the draft and the index.
+    parameters : dict
+        Name -> :class:`ParameterSpec`, in registry order.
+    tables : tuple of str
+        Canonical tables the chapter reads (for the data vintages shown in the index).
+    """
+
+    id: str
+    notebook: Path
+    title: str
+    parameters: dict[str, ParameterSpec] = field(default_factory=dict)
+    tables: tuple[str, ...] = ()
+
+    @property
+    def exists(self) -> bool:
+        """Whether the notebook file exists (chapters still being written are skipped)."""
+        return self.notebook.is_file()
+
+    def defaults(self) -> dict[str, Any]:
+        """The default value of every declared parameter."""
+        return {name: spec.default for name, spec in self.parameters.items()}
+
+
+def chapters_file(path: str | os.PathLike[str] | None = None) -> Path:
+    """The registry file: ``path``, else ``MIGRATION_CHAPTERS_FILE``, else the project's."""
+    if path is not None and str(path) != "":
+        return Path(path).expanduser().resolve()
+    env = os.environ.get(ENV_CHAPTERS_FILE)
+    if env:
+        return Path(env).expanduser().resolve()
+    from analysis.config import CHAPTERS_FILE
+
+    return CHAPTERS_FILE
+
+
+def _check_type(value: Any, kind: str) -> bool:
+    if kind == "int" or kind == "year":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "float":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def _parameter(path: Path, chapter: str, name: str, raw: Any) -> ParameterSpec:
+    where = f"chapter '{chapter}', parameter '{name}'"
+    if not isinstance(raw, dict):
+        raise DataError(path, f"{where}: expected a table such as {{ type = \"int\", default = 1 }}")
+    unknown = set(raw) - _SPEC_KEYS
+    if unknown:
+        raise DataError(path, f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    kind = raw.get("type")
+    if kind not in PARAMETER_TYPES:
+        raise DataError(path, f"{where}: type {kind!r} is not one of {', '.join(PARAMETER_TYPES)}")
+    if "default" not in raw:
+        raise DataError(path, f"{where}: no default")
+    default = raw["default"]
+    if not _check_type(default, kind):
+        raise DataError(path, f"{where}: default {default!r} is not of type {kind}")
+    if not name.isidentifier() or name == DATA_DIR_PARAMETER:
+        raise DataError(path, f"{where}: the name must be a Python identifier other than "
+                              f"'{DATA_DIR_PARAMETER}' (the pipeline sets that one)")
+    choices = tuple(str(c) for c in raw.get("choices", ()))
+    if kind == "choice" and default not in choices:
+        raise DataError(path, f"{where}: default {default!r} is not among choices {choices}")
+    if kind == "year" and not raw.get("table"):
+        raise DataError(path, f"{where}: a year needs `table`, the table whose years bound it")
+    return ParameterSpec(
+        name=name, type=kind, default=default, help=str(raw.get("help", "")),
+        min=raw.get("min"), max=raw.get("max"), choices=choices,
+        table=raw.get("table"), indicator=raw.get("indicator"),
+    )
+
+
+def parse_chapters(text: str, path: Path) -> dict[str, Chapter]:
+    """Parse registry ``text`` (read from ``path``) into chapters, in file order.
+
+    Raises
+    ------
+    DataError
+        For invalid TOML, an unknown parameter type, a default of the wrong type, or a chapter
+        without notebook or title.
+    """
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(path, f"is not valid TOML: {exc}") from exc
+    raw_chapters = doc.get("chapters")
+    if not isinstance(raw_chapters, dict) or not raw_chapters:
+        raise DataError(path, "declares no [chapters.ID] table")
+    out: dict[str, Chapter] = {}
+    for cid, raw in raw_chapters.items():
+        if not _ID.match(cid):
+            raise DataError(path, f"chapter id {cid!r} must be lower-case letters, digits, - or _")
+        for key in ("notebook", "title"):
+            if not isinstance(raw.get(key), str) or not raw[key].strip():
+                raise DataError(path, f"chapter '{cid}' has no {key}")
+        params = {name: _parameter(path, cid, name, spec)
+                  for name, spec in raw.get("parameters", {}).items()}
+        declared_tables = raw.get("tables")
+        if declared_tables is None:
+            declared_tables = [p.table for p in params.values() if p.table]
+        tables = tuple(dict.fromkeys(str(t) for t in declared_tables))
+        out[cid] = Chapter(id=cid, notebook=(path.parent / raw["notebook"]).resolve(),
+                           title=raw["title"].strip(), parameters=params, tables=tables)
+    return out
+
+
+def load_chapters(path: str | os.PathLike[str] | None = None) -> dict[str, Chapter]:
+    """Read the chapters registry.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The registry file; default: ``MIGRATION_CHAPTERS_FILE`` or ``notebooks/chapters.toml``.
+
+    Returns
+    -------
+    dict
+        Chapter id -> :class:`Chapter`, in file order.
+    """
+    file = chapters_file(path)
+    if not file.is_file():
+        raise DataError(file, "chapters registry not found")
+    return parse_chapters(file.read_text(encoding="utf-8"), file)
+
+
+def _cell_source(cell: dict[str, Any]) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def parameters_cells(notebook: dict[str, Any]) -> list[int]:
+    """Indices of the cells tagged ``parameters`` in a notebook (as a JSON dict)."""
+    return [i for i, cell in enumerate(notebook.get("cells", []))
+            if "parameters" in cell.get("metadata", {}).get("tags", [])]
+
+
+def declared_parameters(notebook: Path) -> list[str]:
+    """Names assigned in the single cell tagged ``parameters`` of ``notebook``.
+
+    Raises
+    ------
+    DataError
+        When the notebook has no or several ``parameters`` cells, or the cell is not valid
+        Python made of plain assignments.
+    """
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    cells = parameters_cells(nb)
+    if len(cells) != 1:
+        raise DataError(notebook, f"has {len(cells)} cells tagged 'parameters'; exactly one is "
+                                  "needed (papermill injects values after it)")
+    source = _cell_source(nb["cells"][cells[0]])
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise DataError(notebook, f"the parameters cell is not valid Python: {exc}") from exc
+    names: list[str] = []
+    for node in tree.body:
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, ast.AnnAssign) else [])
+        names.extend(t.id for t in targets if isinstance(t, ast.Name))
+    return names
+
+
+def missing_parameters(chapter: Chapter) -> list[str]:
+    """Registry parameters (and ``data_dir``) the notebook's parameters cell does not declare."""
+    declared = set(declared_parameters(chapter.notebook))
+    wanted = [*chapter.parameters, DATA_DIR_PARAMETER]
+    return [name for name in wanted if name not in declared]

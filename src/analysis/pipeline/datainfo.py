@@ -1,0 +1,101 @@
+"""What a data directory covers: the years per table and per indicator.
+
+Checking ``year=1999`` against the data needs the tables, and loading them costs pandas and
+pandera (seconds). So the answer is computed once per data content and kept as a small JSON
+file under the cache directory, named by the digest of the data checksums::
+
+    .cache/migration-report/data/<digest>.json
+    {"coverage": {"detections": {"years": [2014, ...]},
+                  "indicators": {"years": [...], "indicators": {"gdp_usd": [...]}}}}
+
+Only the tables asked for are loaded (when a year parameter names them), each at most once
+per data version.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from analysis.io import atomic_write_text
+from analysis.pipeline.fingerprint import cache_dir, digest
+
+
+def _years_of(directory: Path, table: str) -> dict[str, Any]:
+    from analysis.sources import load_table
+
+    frame = load_table(table, directory)
+    if "year" in frame.columns:
+        years = frame["year"].astype("int64")
+    elif "month" in frame.columns:
+        years = frame["month"].astype(str).str.slice(0, 4).astype("int64")
+    else:  # pragma: no cover - every canonical table has a year or month column
+        return {"years": []}
+    out: dict[str, Any] = {"years": sorted(int(y) for y in years.unique())}
+    if "indicator" in frame.columns:
+        per = frame.assign(_y=years).groupby("indicator")["_y"].unique()
+        out["indicators"] = {str(k): sorted(int(y) for y in v) for k, v in per.items()}
+    return out
+
+
+class DataInfo:
+    """Cached year coverage of one data directory.
+
+    Parameters
+    ----------
+    directory : Path
+        The data directory.
+    checksums : dict
+        Its file checksums (:func:`analysis.pipeline.fingerprint.data_checksums`); their
+        digest names the cache file.
+    """
+
+    def __init__(self, directory: Path, checksums: dict[str, str]) -> None:
+        self.directory = directory
+        self.key = digest(checksums)
+        self.path = cache_dir() / "data" / f"{self.key}.json"
+        self._info: dict[str, dict[str, Any]] = {"coverage": {}}
+        if self.path.is_file():
+            try:
+                loaded = json.loads(self.path.read_text(encoding="utf-8"))
+                self._info["coverage"].update(loaded.get("coverage", {}))
+            except (ValueError, OSError):
+                pass
+        self._dirty = False
+
+    def years(self, table: str, indicator: str | None = None) -> list[int]:
+        """Years with data in ``table`` (for one ``indicator`` of the indicators table).
+
+        Raises
+        ------
+        KeyError
+            For an unknown table or indicator.
+        """
+        cov = self._info["coverage"]
+        if table not in cov:
+            cov[table] = _years_of(self.directory, table)
+            self._dirty = True
+        if indicator is None:
+            return list(cov[table]["years"])
+        per = cov[table].get("indicators", {})
+        if indicator not in per:
+            raise KeyError(f"table {table!r} has no indicator {indicator!r}")
+        return list(per[indicator])
+
+    def save(self) -> None:
+        """Write what was computed to the cache (atomically); a read-only cache is ignored."""
+        if not self._dirty:
+            return
+        try:
+            atomic_write_text(self.path, json.dumps(self._info, indent=1, sort_keys=True))
+        except OSError:
+            pass
+        self._dirty = False
+
+
+def year_span(years: list[int]) -> str:
+    """``"2014–2025"`` for a list of years (``"no years"`` when empty)."""
+    if not years:
+        return "no years"
+    return f"{min(years)}–{max(years)}" if min(years) != max(years) else str(years[0])

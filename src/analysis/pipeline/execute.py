@@ -1,0 +1,362 @@
+"""Run one chapter in a worker process: execute with papermill, export, write atomically.
+
+:func:`run_task` is what the process pool calls. It
+
+1. checks that the notebook's ``parameters`` cell declares every registry parameter and
+   ``data_dir``;
+2. executes the notebook with papermill, the parameters passed as a dict (papermill writes
+   them into an ``injected-parameters`` cell as literals), the kernel's working directory
+   being the notebook's folder, ``PYTHONHASHSEED=0`` and the Agg backend; the kernel's
+   chatter goes to ``OUT/.build/logs/CHAPTER.log``;
+3. exports the executed notebook: key figures, HTML draft, Markdown (all in memory first);
+4. writes every file atomically, then the build record (last), and clears an earlier failure.
+
+A failure at any step leaves the previous good files untouched, keeps the executed notebook
+(with its traceback) as ``OUT/failed/CHAPTER.ipynb`` and writes a failure marker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from analysis.io import atomic_write_bytes, sha256_file
+from analysis.pipeline import cache
+from analysis.pipeline.chapters import DATA_DIR_PARAMETER, declared_parameters
+
+_EVENTS: Any = None  # a multiprocessing queue set by :func:`init_worker`
+
+
+@dataclass(frozen=True)
+class Task:
+    """Everything a worker needs to build one chapter (picklable).
+
+    Attributes
+    ----------
+    chapter, title : str
+        Chapter id and title.
+    notebook : str
+        Absolute path of the notebook.
+    label : str
+        The notebook as shown in messages (relative to the registry).
+    parameters : dict
+        Effective parameters, without ``data_dir`` (injected into the notebook).
+    shown : dict
+        The same as drafts, key figures and records show them (project files by relative
+        path, so the drafts do not depend on where the project lives).
+    data_dir : str
+        Absolute data directory, injected as ``data_dir``.
+    out : str
+        Output directory.
+    formats : tuple of str
+        ``"html"`` and/or ``"markdown"``.
+    exec_key, export_key : str
+        Content keys recorded with the build (see :mod:`analysis.pipeline.cache`).
+    data : dict
+        Data file -> SHA-256.
+    inputs : dict
+        Path parameter -> SHA-256 of the file it names.
+    mode : str
+        ``"run"`` executes the notebook; ``"export"`` re-exports ``OUT/CHAPTER.ipynb``.
+    date : str
+        Date printed in the footer (``YYYY-MM-DD``).
+    built_at : str
+        ISO timestamp recorded as the build time.
+    version : str
+        Project version.
+    cell_timeout : float, optional
+        Seconds a cell may run (``None``: no limit).
+    kernel : str
+        Kernel name.
+    tables : tuple of str
+        Canonical tables the chapter reads (their provenance is recorded for the index).
+    """
+
+    chapter: str
+    title: str
+    notebook: str
+    label: str
+    parameters: dict[str, Any]
+    shown: dict[str, Any]
+    data_dir: str
+    out: str
+    formats: tuple[str, ...]
+    exec_key: str
+    export_key: str
+    data: dict[str, str]
+    inputs: dict[str, str]
+    mode: str
+    date: str
+    built_at: str
+    version: str
+    cell_timeout: float | None = None
+    kernel: str = "python3"
+    tables: tuple[str, ...] = ()
+
+
+@dataclass
+class Result:
+    """The outcome of one chapter.
+
+    Attributes
+    ----------
+    chapter : str
+        Chapter id.
+    status : str
+        ``"done"`` (executed), ``"exported"`` (drafts rewritten from the executed notebook),
+        ``"cached"`` (nothing to do) or ``"failed"``.
+    seconds : float
+        Wall time in the worker.
+    message : str
+        For a failure: a few lines naming the cell and the error.
+    failed_notebook : str, optional
+        Where the failed executed notebook was kept.
+    warnings : list of str
+        Things an editor should fix (e.g. a figure without caption).
+    """
+
+    chapter: str
+    status: str
+    seconds: float = 0.0
+    message: str = ""
+    failed_notebook: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+class ChapterError(Exception):
+    """A chapter failed; ``str(exc)`` is the short message shown in the terminal."""
+
+
+def init_worker(events: Any) -> None:
+    """Process-pool initializer: remember the queue that carries "running" events.
+
+    It also keeps :mod:`jsonschema` from importing ``rfc3987_syntax`` in the worker: that
+    optional package only checks the ``iri`` string format, which no notebook schema uses,
+    and building its grammar at import costs about 2 s per process (nbformat imports
+    jsonschema). jsonschema skips the check when the import fails.
+    """
+    global _EVENTS
+    _EVENTS = events
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+def _notify(chapter: str, state: str) -> None:
+    if _EVENTS is not None:
+        with contextlib.suppress(Exception):
+            _EVENTS.put((chapter, state))
+
+
+@contextlib.contextmanager
+def _stderr_to(path: Path) -> Iterator[None]:
+    """Send this process's (and its children's) file descriptor 2 to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    saved = os.dup(2)
+    try:
+        with open(path, "ab") as log:
+            os.dup2(log.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _source_cell_number(task: Task, cell_index: int) -> int:
+    """1-based number of the failing cell in the *source* notebook (without injected cell)."""
+    import json
+
+    from analysis.pipeline.chapters import parameters_cells
+
+    nb = json.loads(Path(task.notebook).read_text(encoding="utf-8"))
+    cells = parameters_cells(nb)
+    injected = cells[0] + 1 if cells else -1
+    return cell_index + (0 if injected < 0 or cell_index < injected else -1) + 1
+
+
+def _execute(task: Task, tmp: Path) -> Any:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    params = {**task.parameters, DATA_DIR_PARAMETER: task.data_dir}
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.environ["MPLBACKEND"] = "Agg"
+    os.environ["MIGRATION_DATA_DIR"] = task.data_dir
+    try:
+        return pm.execute_notebook(
+            task.notebook, str(tmp), parameters=params, kernel_name=task.kernel,
+            progress_bar=False, log_output=False, request_save_on_cell_execute=True,
+            cwd=str(Path(task.notebook).parent), execution_timeout=task.cell_timeout,
+            shutdown_kernel="immediate",
+        )
+    except PapermillExecutionError as exc:
+        number = _source_cell_number(task, exc.cell_index)
+        raise ChapterError(
+            f"cell {number} (In [{exc.exec_count}]) of {task.label}:\n"
+            f"  {exc.ename}: {_one_line(exc.evalue)}"
+        ) from None
+    except Exception as exc:  # kernel died, timeout, bad notebook JSON …
+        raise ChapterError(f"{task.label} could not be executed:\n"
+                           f"  {type(exc).__name__}: {_one_line(str(exc))}") from None
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _export(task: Task, nb: Any) -> tuple[dict[str, bytes], list[str]]:
+    """Render every output of the chapter in memory: relative name -> bytes."""
+    from analysis.export import key_figures as kf
+
+    files: dict[str, bytes] = {}
+    warnings: list[str] = []
+    try:
+        figures = kf.extract_key_figures(nb)
+        doc = kf.key_figures_document(chapter=task.chapter, title=task.title,
+                                      parameters=task.shown, data=task.data,
+                                      key_figures=figures)
+        files[f"{task.chapter}.key_figures.json"] = kf.dumps(doc).encode("utf-8")
+        common = {"chapter": task.chapter, "title": task.title, "parameters": task.shown,
+                  "data": task.data, "version": task.version, "date": task.date}
+        if "html" in task.formats:
+            from analysis.export.html import to_html
+
+            html, warnings = to_html(nb, **common)
+            files[f"{task.chapter}.html"] = html.encode("utf-8")
+        if "markdown" in task.formats:
+            from analysis.export.markdown import to_markdown
+
+            md = to_markdown(nb, **common)
+            files[f"{task.chapter}.md"] = md.text.encode("utf-8")
+            files.update(md.files)
+    except Exception as exc:
+        raise ChapterError(f"{task.label} ran, but its export failed:\n"
+                           f"  {type(exc).__name__}: {_one_line(str(exc))}") from exc
+    return files, warnings
+
+
+def _vintages(task: Task) -> list[dict[str, str]]:
+    """Provenance of the tables the chapter reads, in the data it was built from."""
+    if not task.tables:
+        return []
+    from analysis.sources import provenance
+
+    out = []
+    for table in task.tables:
+        p = provenance(table, task.data_dir)
+        out.append({"table": table, "producer": p.producer, "dataset": p.dataset,
+                    "vintage": p.vintage, "licence": p.licence, "url": p.url})
+    return out
+
+
+def _write_outputs(task: Task, files: dict[str, bytes]) -> dict[str, str]:
+    out = Path(task.out)
+    side = out / f"{task.chapter}_files"
+    wanted_side = {name for name in files if name.startswith(f"{task.chapter}_files/")}
+    for name, data in sorted(files.items()):
+        atomic_write_bytes(out / name, data)
+    if side.is_dir():  # figures of an earlier version of the chapter
+        for path in side.iterdir():
+            if f"{task.chapter}_files/{path.name}" not in wanted_side:
+                path.unlink(missing_ok=True)
+        if not any(side.iterdir()):
+            side.rmdir()
+    for fmt, suffix in (("html", ".html"), ("markdown", ".md")):
+        if fmt not in task.formats:  # a draft not rebuilt now would be stale
+            (out / f"{task.chapter}{suffix}").unlink(missing_ok=True)
+    names = [*cache.output_files(task.chapter, task.formats), *sorted(wanted_side)]
+    return {name: sha256_file(out / name) for name in names}
+
+
+def _fail(task: Task, start: float, message: str, tmp: Path) -> Result:
+    out = Path(task.out)
+    kept = None
+    if tmp.is_file():
+        target = cache.failed_notebook_path(out, task.chapter)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, target)
+        kept = str(target)
+    cache.write_json(cache.failed_marker_path(out, task.chapter), {
+        "chapter": task.chapter, "exec_key": task.exec_key, "message": message,
+        "failed_notebook": kept, "failed_at": task.built_at,
+    })
+    _notify(task.chapter, "failed")
+    return Result(task.chapter, "failed", time.monotonic() - start, message, kept)
+
+
+def run_task(task: Task) -> Result:
+    """Build one chapter (see the module docstring); never raises for a chapter's failure."""
+    start = time.monotonic()
+    out = Path(task.out)
+    _notify(task.chapter, "running")
+    tmp = out / cache.BUILD_DIR / "tmp" / f"{task.chapter}.{os.getpid()}.ipynb"
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import nbformat
+
+        if task.mode == "export":
+            nb = nbformat.read(out / f"{task.chapter}.ipynb", as_version=4)
+        else:
+            declared = set(declared_parameters(Path(task.notebook)))
+            missing = [p for p in [*task.parameters, DATA_DIR_PARAMETER] if p not in declared]
+            if missing:
+                raise ChapterError(f"the parameters cell of {task.label} does not assign "
+                                   f"{', '.join(missing)} (every registry parameter and "
+                                   f"{DATA_DIR_PARAMETER} must be assigned there)")
+            log = out / cache.BUILD_DIR / "logs" / f"{task.chapter}.log"
+            log.unlink(missing_ok=True)
+            with _stderr_to(log):
+                nb = _execute(task, tmp)
+        files, warnings = _export(task, nb)
+        try:
+            vintages = _vintages(task)
+        except Exception as exc:
+            raise ChapterError(f"{task.label}: the provenance of its tables "
+                               f"({', '.join(task.tables)}) could not be read: "
+                               f"{_one_line(str(exc))}") from exc
+        if task.mode == "run":
+            files[f"{task.chapter}.ipynb"] = nbformat.writes(nb).encode("utf-8") + b"\n"
+        outputs = _write_outputs(task, files)
+    except ChapterError as exc:
+        return _fail(task, start, str(exc), tmp)
+    except Exception as exc:  # a bug of the pipeline itself: still keep the others going
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return _fail(task, start, f"{task.label}: internal error: {_one_line(detail)}", tmp)
+    seconds = time.monotonic() - start
+    record = {
+        "chapter": task.chapter, "title": task.title, "notebook": task.label,
+        "exec_key": task.exec_key, "export_key": task.export_key,
+        "parameters": task.shown, "data": task.data, "inputs": task.inputs,
+        "formats": sorted(task.formats), "outputs": outputs, "version": task.version,
+        "built_on": task.date, "built_at": task.built_at, "seconds": round(seconds, 2),
+        "warnings": warnings, "vintages": vintages,
+    }
+    previous = cache.read_record(out, task.chapter)
+    if task.mode == "export" and previous is not None:
+        record["built_at"] = previous.get("built_at", task.built_at)
+        record["seconds"] = previous.get("seconds", record["seconds"])
+    cache.write_json(cache.record_path(out, task.chapter), record)
+    cache.failed_marker_path(out, task.chapter).unlink(missing_ok=True)
+    cache.failed_notebook_path(out, task.chapter).unlink(missing_ok=True)
+    tmp.unlink(missing_ok=True)
+    _notify(task.chapter, "done")
+    return Result(task.chapter, "done" if task.mode == "run" else "exported", seconds,
+                  warnings=warnings)
+
+
+def now_iso() -> str:
+    """The current UTC time as ``YYYY-MM-DDTHH:MM:SSZ``."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def clean_tmp(out: Path) -> None:
+    """Remove temporary notebooks left by interrupted builds."""
+    shutil.rmtree(out / cache.BUILD_DIR / "tmp", ignore_errors=True)

@@ -1,0 +1,192 @@
+"""Content hashes that decide whether a chapter must run again.
+
+A chapter's key (:func:`chapter_key`) hashes everything its draft depends on:
+
+- the notebook file;
+- its parameters (with the content of any file a ``path`` parameter names);
+- the input data: every file of the data directory, hashed directly (no pandas);
+- the ``analysis`` package source (code and export templates);
+- the installed distributions and their versions (:mod:`importlib.metadata`), and Python's.
+
+File hashes are remembered by (size, modification time, inode) in a small JSON file in the
+cache directory, the way ``git`` keeps its index, so an unchanged data directory is not read
+again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from analysis.io import atomic_write_text, sha256_file
+
+ENV_CACHE_DIR = "MIGRATION_CACHE_DIR"
+_HASH_CACHE = "file-hashes.json"
+#: Bump to invalidate every recorded build (a change of what the key means).
+KEY_VERSION = 1
+
+
+def cache_dir() -> Path:
+    """The pipeline's cache directory (``MIGRATION_CACHE_DIR`` or ``.cache/migration-report``)."""
+    env = os.environ.get(ENV_CACHE_DIR)
+    if env:
+        return Path(env).expanduser().resolve()
+    from analysis.config import CACHE_DIR
+
+    return CACHE_DIR
+
+
+def digest(obj: Any) -> str:
+    """SHA-256 of the canonical JSON of ``obj`` (sorted keys)."""
+    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class FileHasher:
+    """SHA-256 of files, remembered by (size, mtime, inode) between runs.
+
+    Parameters
+    ----------
+    store : Path, optional
+        The JSON file holding remembered hashes; ``None`` hashes every file afresh.
+    """
+
+    def __init__(self, store: Path | None = None) -> None:
+        self.store = store
+        self._known: dict[str, list] = {}
+        self._dirty = False
+        if store is not None and store.is_file():
+            try:
+                self._known = json.loads(store.read_text(encoding="utf-8"))
+            except (ValueError, OSError):
+                self._known = {}
+
+    def sha256(self, path: Path) -> str:
+        """The hex SHA-256 of ``path``."""
+        st = path.stat()
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        key = str(path.resolve())
+        known = self._known.get(key)
+        if known is not None and known[:3] == stamp:
+            return str(known[3])
+        value = sha256_file(path)
+        self._known[key] = [*stamp, value]
+        self._dirty = True
+        return value
+
+    def save(self) -> None:
+        """Write the remembered hashes back (atomically) if any changed."""
+        if self.store is None or not self._dirty:
+            return
+        try:
+            atomic_write_text(self.store, json.dumps(self._known, sort_keys=True))
+        except OSError:  # a read-only cache is not an error
+            pass
+        self._dirty = False
+
+
+def _visible_files(directory: Path) -> list[Path]:
+    files = []
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__pycache__")))
+        files.extend(Path(root) / n for n in names if not n.startswith("."))
+    return sorted(files, key=lambda p: p.relative_to(directory).as_posix())
+
+
+def data_checksums(directory: Path, hasher: FileHasher | None = None) -> dict[str, str]:
+    """SHA-256 of every (non-hidden) file of a data directory, by relative path, sorted.
+
+    Parameters
+    ----------
+    directory : Path
+        The data directory.
+    hasher : FileHasher, optional
+        Remembers hashes between runs.
+
+    Returns
+    -------
+    dict
+        Relative POSIX path -> hex SHA-256.
+    """
+    hasher = hasher or FileHasher()
+    return {p.relative_to(directory).as_posix(): hasher.sha256(p)
+            for p in _visible_files(directory)}
+
+
+@cache
+def package_digest() -> str:
+    """SHA-256 over the source files of the ``analysis`` package (code and templates)."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for path in _visible_files(root):
+        if path.suffix in (".pyc", ".pyo"):
+            continue
+        h.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+@cache
+def environment_digest() -> str:
+    """SHA-256 over Python's version and every installed distribution with its version."""
+    from importlib.metadata import distributions
+
+    found = sorted({f"{(d.metadata['Name'] or '').lower()}=={d.version}"
+                    for d in distributions()})
+    return digest({"python": sys.version, "distributions": found})
+
+
+def parameter_files(values: Mapping[str, Any], path_params: Iterable[str],
+                    hasher: FileHasher) -> dict[str, str]:
+    """SHA-256 of the files named by ``path`` parameters (empty values are skipped)."""
+    out = {}
+    for name in path_params:
+        value = values.get(name)
+        if value:
+            out[name] = hasher.sha256(Path(value))
+    return out
+
+
+def chapter_key(*, notebook: Path, title: str, parameters: Mapping[str, Any],
+                data: Mapping[str, str], inputs: Mapping[str, str],
+                hasher: FileHasher) -> str:
+    """The content hash deciding whether a chapter must run again.
+
+    Parameters
+    ----------
+    notebook : Path
+        The chapter notebook.
+    title : str
+        The chapter title (it is printed in the draft).
+    parameters : mapping
+        Effective parameter values (without ``data_dir``, whose location does not matter).
+    data : mapping
+        :func:`data_checksums` of the data directory.
+    inputs : mapping
+        :func:`parameter_files` of the chapter.
+    hasher : FileHasher
+        Hashes the notebook.
+
+    Returns
+    -------
+    str
+        Hex SHA-256.
+    """
+    return digest({
+        "key_version": KEY_VERSION,
+        "notebook": hasher.sha256(notebook),
+        "title": title,
+        "parameters": dict(parameters),
+        "data": dict(data),
+        "inputs": dict(inputs),
+        "package": package_digest(),
+        "environment": environment_digest(),
+    })

@@ -1,0 +1,212 @@
+"""Chapter parameters: parse ``-p name=value``, convert to the declared type, check the data.
+
+Everything is checked before any notebook runs; every problem of a chapter is reported at
+once as one :class:`~analysis.errors.ParameterError` (exit code 2). Values are handed to
+papermill as a dict (never as code built from strings).
+
+>>> parse_assignments(["year=2020", "countries=PAK,BGD"])
+{'year': '2020', 'countries': 'PAK,BGD'}
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from analysis.errors import ParameterError
+from analysis.pipeline.chapters import DATA_DIR_PARAMETER, Chapter, ParameterSpec
+from analysis.pipeline.datainfo import year_span
+
+
+class YearSource(Protocol):
+    """Anything that tells which years a table (or one indicator of it) covers."""
+
+    def years(self, table: str, indicator: str | None = None) -> list[int]: ...
+
+
+def parse_assignments(items: Iterable[str] | None) -> dict[str, str]:
+    """Split ``name=value`` strings into a dict (values stay strings).
+
+    Raises
+    ------
+    ParameterError
+        For an item without ``=``, an empty name, or a name given twice.
+    """
+    out: dict[str, str] = {}
+    for item in items or ():
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ParameterError(f"-p {item!r}: expected NAME=VALUE, e.g. -p year=2020")
+        if name in out:
+            raise ParameterError(f"-p {name}=… is given twice")
+        out[name] = value.strip()
+    return out
+
+
+def _number(spec: ParameterSpec, value: Any, kind: type) -> int | float:
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, str):
+        text = value.strip()
+        number = int(text) if kind is int else float(text)
+    elif kind is int and isinstance(value, int):
+        number = value
+    elif kind is float and isinstance(value, int | float):
+        number = float(value)
+    else:
+        raise ValueError
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ValueError
+    return number
+
+
+def _what(spec: ParameterSpec) -> str:
+    return {
+        "int": "an integer", "float": "a number", "year": "a year such as 2020",
+        "str": "text", "codes": "ISO-3 codes or a group name", "path": "a file path",
+        "choice": f"one of {', '.join(spec.choices)}",
+    }[spec.type]
+
+
+def coerce(spec: ParameterSpec, value: Any) -> Any:
+    """Convert ``value`` (a string from the command line, or a registry default) to the type.
+
+    Raises
+    ------
+    ValueError
+        With a message naming the parameter, the value and the expected type.
+    """
+    shown = f"{spec.name}={value!r}" if isinstance(value, str) else f"{spec.name}={value}"
+    try:
+        if spec.type == "int":
+            result: Any = _number(spec, value, int)
+        elif spec.type == "float":
+            result = _number(spec, value, float)
+        elif spec.type == "year":
+            result = 0 if value == "" else _number(spec, value, int)
+        else:
+            if not isinstance(value, str):
+                raise ValueError
+            result = value.strip()
+    except ValueError:
+        raise ValueError(f"{shown} is not {_what(spec)}") from None
+    if spec.type in ("int", "float"):
+        if spec.min is not None and result < spec.min:
+            raise ValueError(f"{spec.name}={result} is below the minimum {spec.min:g}")
+        if spec.max is not None and result > spec.max:
+            raise ValueError(f"{spec.name}={result} is above the maximum {spec.max:g}")
+    if spec.type == "choice" and result not in spec.choices:
+        raise ValueError(f"{shown} is not {_what(spec)}")
+    if spec.type == "codes":
+        result = _codes(spec, result)
+    if spec.type == "path" and result:
+        path = Path(result).expanduser().resolve()
+        if not path.is_file():
+            raise ValueError(f"{shown}: file not found ({path})")
+        result = str(path)
+    return result
+
+
+def _codes(spec: ParameterSpec, value: str) -> str:
+    from analysis.countries import GROUPS, resolve_countries
+
+    try:
+        resolve_countries(value, default="")
+    except ValueError as exc:
+        raise ValueError(f"{spec.name}={value!r}: {exc}") from None
+    if value.lower() in GROUPS or value.lower() == "all" or value == "":
+        return value.lower()
+    return ",".join(s.strip().upper() for s in value.split(",") if s.strip())
+
+
+def check_year(spec: ParameterSpec, value: int, data: YearSource | None) -> None:
+    """Refuse a year the data do not cover.
+
+    Raises
+    ------
+    ValueError
+        ``"year=1999 is outside the data: detections cover 2014–2025"``.
+    """
+    if value == 0 and spec.default == 0:
+        return  # "derived in the notebook"
+    if data is None or spec.table is None:
+        raise RuntimeError(f"{spec.name}: checking a year needs the data coverage")
+    try:
+        years = data.years(spec.table, spec.indicator)
+    except KeyError as exc:
+        raise ValueError(f"{spec.name}: the registry bounds it by {exc.args[0]}") from None
+    what = (f"{spec.indicator} ({spec.table})" if spec.indicator else spec.table)
+    verb = "covers" if spec.indicator else "cover"
+    if not years or value < min(years) or value > max(years):
+        raise ValueError(f"{spec.name}={value} is outside the data: {what} {verb} "
+                         f"{year_span(years)}")
+    if value not in years:
+        listed = ", ".join(str(y) for y in years)
+        raise ValueError(f"{spec.name}={value} has no data: {what} {verb} only {listed}")
+
+
+def needs_data(chapter: Chapter, values: Mapping[str, Any]) -> bool:
+    """Whether validating ``values`` needs the data's year coverage."""
+    return any(spec.type == "year" and not (values.get(name) == 0 and spec.default == 0)
+               for name, spec in chapter.parameters.items())
+
+
+def resolve_parameters(chapter: Chapter, overrides: Mapping[str, str] | None = None,
+                       data: YearSource | None = None) -> dict[str, Any]:
+    """The effective, validated parameters of a chapter (defaults plus overrides).
+
+    Parameters
+    ----------
+    chapter : Chapter
+        The chapter.
+    overrides : mapping, optional
+        ``name -> value`` strings from ``-p name=value``.
+    data : YearSource, optional
+        Year coverage of the data; needed when a ``year`` parameter is set (see
+        :func:`needs_data`).
+
+    Returns
+    -------
+    dict
+        Name -> typed value, in registry order; ``data_dir`` is not included.
+
+    Raises
+    ------
+    ParameterError
+        Listing every unknown name, wrong type, value outside its bounds or the data, and
+        unknown country code.
+    """
+    overrides = dict(overrides or {})
+    problems: list[str] = []
+    for name in overrides:
+        if name in chapter.parameters:
+            continue
+        if name == DATA_DIR_PARAMETER:
+            problems.append("data_dir is set with --data-dir, not -p")
+            continue
+        close = difflib.get_close_matches(name, list(chapter.parameters), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        known = ", ".join(chapter.parameters) or "none"
+        problems.append(f"unknown parameter '{name}'{hint} (parameters: {known})")
+    values: dict[str, Any] = {}
+    for name, spec in chapter.parameters.items():
+        try:
+            values[name] = coerce(spec, overrides.get(name, spec.default))
+        except ValueError as exc:
+            problems.append(str(exc))
+    for name, spec in chapter.parameters.items():
+        if spec.type == "year" and name in values:
+            try:
+                check_year(spec, values[name], data)
+            except ValueError as exc:
+                problems.append(str(exc))
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        raise ParameterError(f"chapter '{chapter.id}': invalid parameters\n{lines}\n"
+                             "nothing was run")
+    return values
+
