@@ -128,7 +128,7 @@ def test_missing_parameters_lists_registry_names_and_data_dir():
 
 @pytest.mark.parametrize(
     "chapter",
-    _registered(CHAPTERS_FILE) + [c for c in _registered(FIXTURE_REGISTRY) if c.exists],
+    _registered(CHAPTERS_FILE) + [p for p in _registered(FIXTURE_REGISTRY) if p.values[0].exists],
 )
 def test_every_registered_notebook_declares_its_parameters(chapter):
     assert chapter.exists, f"{chapter.notebook} is registered but does not exist"
