@@ -49,9 +49,11 @@ def test_tables_default_to_those_of_the_year_parameters(tmp_path):
 
 def test_the_project_registry_parses():
     chapters = load_chapters(CHAPTERS_FILE)
-    assert list(chapters) == ["trends", "remittances", "survey", "talent"]
+    assert list(chapters) == ["trends", "remittances", "survey", "talent", "country_brief"]
+    assert [c.id for c in chapters.values() if c.report] == ["trends", "remittances", "survey",
+                                                             "talent"]
     kinds = {p.type for c in chapters.values() for p in c.parameters.values()}
-    assert kinds == {"year", "codes", "int", "path", "str", "float", "choice"}
+    assert kinds == {"year", "codes", "int", "path", "str", "float", "choice", "country"}
 
 
 @pytest.mark.parametrize(("snippet", "problem"), [

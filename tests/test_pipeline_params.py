@@ -189,3 +189,14 @@ def test_year_coverage_matches_the_data(cache_env):
     assert info.years("indicators", "gdp_usd") == expected
     info.save()
     assert info.path.is_file()
+
+
+def test_country_type_takes_exactly_one_known_code():
+    from analysis.pipeline.chapters import ParameterSpec
+    from analysis.pipeline.params import coerce
+
+    spec = ParameterSpec(name="country", type="country", default="PAK")
+    assert coerce(spec, " pak ") == "PAK"
+    for bad in ("XXX", "PAK,BGD", "silk_routes", "EU27", ""):
+        with pytest.raises(ValueError, match="one ISO-3 country code"):
+            coerce(spec, bad)

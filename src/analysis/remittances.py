@@ -972,3 +972,108 @@ def plot_counterfactual(cf: Counterfactual) -> plt.Figure:
                label=f"deviations allowed by the {1 - cf.alpha:.0%} interval"),
     ], loc="outside lower center", ncol=3, frameon=False, fontsize="small")
     return fig
+
+
+# ----------------------------------------------------------------- one country (country brief)
+
+__all__ += ["TREND_START", "country_counterfactual", "plot_country_trend", "reported_years"]
+
+#: First year of the fitting window when the report year leaves room for the backtest (the
+#: chapter's default ``trend_start``).
+TREND_START = 2010
+
+
+def reported_years(indicators: pd.DataFrame, country: str,
+                   indicator: str = RECEIVED) -> list[int]:
+    """The years in which ``country`` has a positive value of ``indicator``.
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        The canonical ``indicators`` table.
+    country : str
+        ISO-3 code.
+    indicator : str, default received
+        The indicator.
+
+    Returns
+    -------
+    list of int
+        Ascending; empty for a country that never reports (or reports only zeros).
+    """
+    rows = indicators[(indicators["indicator"] == indicator) & (indicators["country"] == country)
+                      & (indicators["value"] > 0)]
+    return sorted(int(y) for y in rows["year"])
+
+
+def country_counterfactual(indicators: pd.DataFrame, country: str, year: int,
+                           trend_start: int | None = None, *, alpha: float = 0.05,
+                           n_origins: int = 5) -> Counterfactual | None:
+    """The trend counterfactual of :func:`counterfactual` for a single country.
+
+    The model is chosen as in the chapter (:func:`select_model` on the backtest forecasts of
+    the selected countries, here the one country); the country's row of
+    :attr:`Counterfactual.table` holds actual, forecast and interval.
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        The canonical ``indicators`` table.
+    country : str
+        ISO-3 code.
+    year : int
+        The year forecast.
+    trend_start : int, optional
+        First year of the fitting window; by default :data:`TREND_START`, or the latest start
+        the backtest allows (``year - n_origins - MIN_OBS["drift"]``) when that is earlier.
+    alpha : float, default 0.05
+        1 - coverage of the prediction interval.
+    n_origins : int, default 5
+        Backtest origins.
+
+    Returns
+    -------
+    Counterfactual or None
+        None when the country has no positive remittances received in ``year`` (not
+        reported, or ``year`` beyond the data): there is nothing to compare.
+    """
+    if year not in reported_years(indicators, country):
+        return None
+    if trend_start is None:
+        trend_start = min(TREND_START, year - n_origins - MIN_OBS["drift"])
+    return counterfactual(indicators, [country], year, trend_start, alpha=alpha,
+                          n_origins=n_origins)
+
+
+def plot_country_trend(cf: Counterfactual, indicators: pd.DataFrame, country: str) -> plt.Figure:
+    """One country's remittances received with the trend forecast of ``cf.year`` and interval.
+
+    Parameters
+    ----------
+    cf : Counterfactual
+        From :func:`country_counterfactual` (or :func:`counterfactual` including ``country``).
+    indicators : DataFrame
+        The canonical ``indicators`` table.
+    country : str
+        ISO-3 code, a series of ``cf``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        In US$ billion, or US$ million for a series below US$ 1 billion.
+    """
+    row = cf.table.set_index("series").loc[country]
+    s = flows(indicators, RECEIVED).loc[country].loc[cf.trend_start:cf.year].dropna()
+    scale, unit = (1e9, "billion") if s.max() >= 1e9 else (1e6, "million")
+    fig, ax = plt.subplots()
+    sns.lineplot(x=s.index, y=s.to_numpy() / scale, marker="o", ax=ax, label="actual")
+    fc = row["forecast"] / scale
+    ax.errorbar([cf.year], [fc], yerr=[[fc - row["lower"] / scale], [row["upper"] / scale - fc]],
+                fmt="s", color=sns.color_palette()[3], capsize=4,
+                label=f"trend forecast, {1 - cf.alpha:.0%} interval")
+    ax.axvspan(cf.trend_start - 0.5, cf.year - 0.5, color="0.9", zorder=0,
+               label="fitting window")
+    ax.set(xlabel="", ylabel=f"US$ {unit} (current)")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.legend(loc="best", fontsize="small")
+    return fig

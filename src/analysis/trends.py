@@ -982,3 +982,183 @@ def claims_register(shift: pd.DataFrame, year: int, base_year: int,
         value = f"{stl['change_pct']:+.1f}% against {stl['method']}, {window}"
     add(claim, measure, value, None)
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# One country (the country brief, notebooks/05_country_brief.ipynb)
+# --------------------------------------------------------------------------------------------
+
+__all__ += [
+    "citizenship_destinations",
+    "country_code",
+    "displaced_partners",
+    "displaced_total",
+    "nationality_routes",
+]
+
+_ROLES: dict[str, tuple[str, str]] = {"host": ("asylum_country", "origin"),
+                                      "origin": ("origin", "asylum_country")}
+
+
+def country_code(spec: str | None, default: str = "PAK") -> str:
+    """The one country of a ``country`` parameter, as an upper-case ISO-3 code.
+
+    Parameters
+    ----------
+    spec : str or None
+        One code in any case (``"pak"``); ``""`` or ``None`` for ``default``.
+    default : str, default "PAK"
+        The code used when ``spec`` is empty.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        For an unknown code, a group name, ``"all"`` or more than one code.
+
+    Examples
+    --------
+    >>> country_code(" syr ")
+    'SYR'
+    """
+    text = (spec or "").strip() or default
+    if "," in text or text.lower() in GROUPS or text.lower() == "all":
+        raise ValueError(f"country must be a single ISO-3 code such as 'PAK', not {text!r}")
+    return resolve_countries(text, default=default)[0]
+
+
+def nationality_routes(detections: pd.DataFrame, nationality: str, year: int, base_year: int,
+                       through_month: int = 12) -> pd.DataFrame:
+    """Detections of one nationality by route, ``year`` against ``base_year``.
+
+    :func:`route_shift` of :func:`annual_by_route` on the nationality's rows.
+
+    Parameters
+    ----------
+    detections : DataFrame
+        Canonical ``detections`` table.
+    nationality : str
+        ISO-3 code.
+    year, base_year : int
+        Report and comparison year.
+    through_month : int, default 12
+        Count only January to this month of both years (for a partial year).
+
+    Returns
+    -------
+    DataFrame
+        As :func:`route_shift`, with shares of the nationality's detections in each year;
+        empty (same columns) when the nationality has no detections in either year.
+    """
+    frame = filter_codes(detections, "nationality", [nationality])
+    return route_shift(annual_by_route(frame, through_month), year, base_year)
+
+
+def citizenship_destinations(asylum: pd.DataFrame, indicators: pd.DataFrame, citizenship: str,
+                             year: int, base_year: int, n: int = 10,
+                             members: Sequence[str] = GROUPS["eu27"]) -> pd.DataFrame:
+    """The member states where citizens of one country lodged most first-time applications.
+
+    :func:`asylum_destinations` on the citizenship's rows, with each destination's share.
+
+    Parameters
+    ----------
+    asylum : DataFrame
+        Canonical ``asylum`` table.
+    indicators : DataFrame
+        Canonical ``indicators`` table (population of the destinations).
+    citizenship : str
+        ISO-3 code.
+    year, base_year : int
+        Report and comparison year.
+    n : int, default 10
+        Number of destinations.
+    members : sequence of str
+        Destinations considered (default: the EU27 member states).
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`asylum_destinations` (``per_100k``: applicants of this
+        citizenship per 100,000 inhabitants of the destination) plus ``share``, the
+        destination's share of the citizenship's applicants in all ``members`` in ``year``
+        (0-1); empty (same columns) when there are none in ``year``.
+    """
+    frame = filter_codes(asylum, "citizenship", [citizenship])
+    frame = frame[frame["destination"].isin(list(members))]
+    columns = ["destination", "applicants_base", "applicants", "change", "change_pct",
+               "per_100k_base", "per_100k", "change_per_100k", "share"]
+    total = int(frame.loc[frame["year"] == year, "applicants"].sum())
+    if total == 0:
+        return pd.DataFrame(columns=columns)
+    out = asylum_destinations(frame, indicators, year, base_year, n, members)
+    return out.assign(share=out["applicants"] / total)
+
+
+def displaced_total(displaced: pd.DataFrame, country: str, year: int, role: str = "host",
+                    groups: Sequence[str] = REFUGEE_GROUPS) -> int:
+    """Refugees and asylum seekers hosted by, or originating from, one country at year end.
+
+    Parameters
+    ----------
+    displaced : DataFrame
+        Canonical ``displaced`` table.
+    country : str
+        ISO-3 code.
+    year : int
+        Year (end-of-year figures).
+    role : {"host", "origin"}
+        ``"host"``: people in ``country`` from anywhere (unknown origins and stateless
+        included); ``"origin"``: people from ``country`` in any country of asylum.
+    groups : sequence of str
+        UNHCR population groups summed.
+
+    Returns
+    -------
+    int
+        0 when the country does not appear in that role in ``year``.
+    """
+    if role not in _ROLES:
+        raise ValueError(f"role must be 'host' or 'origin', not {role!r}")
+    own = _ROLES[role][0]
+    frame = filter_codes(displaced, own, [country])
+    return int(displaced_by(frame, year, own, None, groups)["total"].sum())
+
+
+def displaced_partners(displaced: pd.DataFrame, country: str, year: int, role: str = "host",
+                       n: int | None = 10,
+                       groups: Sequence[str] = REFUGEE_GROUPS) -> pd.DataFrame:
+    """Where the refugees a country hosts come from, or where its own refugees are hosted.
+
+    Parameters
+    ----------
+    displaced : DataFrame
+        Canonical ``displaced`` table.
+    country : str
+        ISO-3 code.
+    year : int
+        Year (end-of-year figures).
+    role : {"host", "origin"}
+        ``"host"``: countries of origin of the people ``country`` hosts; ``"origin"``:
+        countries of asylum of the people from ``country``.
+    n : int or None, default 10
+        Number of partner countries (None: all). Unknown origins are not ranked.
+    groups : sequence of str
+        UNHCR population groups, one column each.
+
+    Returns
+    -------
+    DataFrame
+        ``origin`` (role ``"host"``) or ``asylum_country`` (role ``"origin"``), then
+        ``<group>..., total, share`` with ``share`` the partner's part of
+        :func:`displaced_total` (0-1), largest first; empty when there are none.
+    """
+    if role not in _ROLES:
+        raise ValueError(f"role must be 'host' or 'origin', not {role!r}")
+    own, partner = _ROLES[role]
+    out = displaced_by(filter_codes(displaced, own, [country]), year, partner, n, groups)
+    total = displaced_total(displaced, country, year, role, groups)
+    return out.assign(share=out["total"] / total if total else np.nan)

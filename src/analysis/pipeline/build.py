@@ -10,6 +10,9 @@
 3. under the output directory's lock, compare with ``OUT/.build`` records: unchanged chapters
    are ``cached``, chapters whose executed notebook is current but whose draft is not are
    re-exported, the others run in a :class:`~concurrent.futures.ProcessPoolExecutor`;
+   before any chapter runs, every table of the data is validated
+   (:meth:`~analysis.pipeline.datainfo.DataInfo.validate`, cached per data version): bad
+   input raises :class:`~analysis.errors.DataError` with nothing written;
 4. write ``OUT/index.html`` (also when a chapter failed) and print the closing table.
 
 Nothing on the path of a build with nothing to do imports pandas, papermill or nbconvert.
@@ -32,7 +35,7 @@ from analysis.errors import DataError, ParameterError, ReportError
 from analysis.pipeline import cache
 from analysis.pipeline.chapters import Chapter, chapters_file, load_chapters
 from analysis.pipeline.datainfo import DataInfo
-from analysis.pipeline.execute import Result, Task, clean_tmp, now_iso
+from analysis.pipeline.execute import Result, Task, clean_tmp, now_iso, run_pool
 from analysis.pipeline.fingerprint import (
     FileHasher,
     cache_dir,
@@ -138,7 +141,7 @@ def _select(chapters: dict[str, Chapter], ids: Sequence[str] | None,
     if ids is None:
         if overrides:
             raise ParameterError("-p is for one chapter: use 'migration-report run CHAPTER -p …'")
-        return list(chapters.values())
+        return [c for c in chapters.values() if c.report]
     unknown = [i for i in ids if i not in chapters]
     if unknown:
         raise ParameterError(f"unknown chapter(s) {', '.join(unknown)}; chapters: "
@@ -193,46 +196,81 @@ def _validate(selected: list[Chapter], overrides: Mapping[str, str],
     return values
 
 
+def plan_task(chapter: Chapter, params: Mapping[str, Any], *, out: Path, data_dir: Path,
+              data: dict[str, str], hasher: FileHasher, base: Path,
+              formats: tuple[str, ...] = cache.FORMATS, force: bool = False,
+              cell_timeout: float | None = None) -> Task | Result:
+    """What building ``chapter`` with ``params`` into ``out`` needs, from its build record.
+
+    The one place that decides, for ``run``, ``build`` and ``sweep`` alike, whether a chapter
+    is ``cached`` (then an earlier failure marker is cleared and a :class:`Result` returned),
+    needs its drafts re-exported or must run (then a :class:`Task` is returned).
+
+    Parameters
+    ----------
+    chapter : Chapter
+        The chapter (its notebook exists).
+    params : mapping
+        Validated parameters (:func:`~analysis.pipeline.params.resolve_parameters`).
+    out : Path
+        The directory the chapter's files go to.
+    data_dir : Path
+        The input data; ``data`` are its :func:`data_checksums`.
+    hasher : FileHasher
+        Hashes the notebook and the files named by ``path`` parameters.
+    base : Path
+        The notebook is shown relative to it (the registry's folder).
+    formats, force, cell_timeout
+        As in :class:`BuildOptions`.
+    """
+    from analysis import __version__
+
+    sde_date, sde_time = source_date()
+    params = dict(params)
+    paths = [n for n, s in chapter.parameters.items() if s.type == "path"]
+    inputs = parameter_files(params, paths, hasher)
+    exec_key = chapter_key(notebook=chapter.notebook, title=chapter.title,
+                           parameters=params, data=data, inputs=inputs, hasher=hasher)
+    export_key = digest({"exec": exec_key, "date": sde_date})
+    state = "run" if force else cache.freshness(
+        out, chapter.id, exec_key=exec_key, export_key=export_key, formats=formats)
+    record = cache.read_record(out, chapter.id) or {}
+    if state == "cached":  # an earlier failure is superseded by this good build
+        cache.failed_marker_path(out, chapter.id).unlink(missing_ok=True)
+        cache.failed_notebook_path(out, chapter.id).unlink(missing_ok=True)
+        return Result(chapter.id, "cached", float(record.get("seconds", 0.0)))
+    if state == "export" and not sde_date:
+        date, built_at = record.get("built_on", ""), record.get("built_at", "")
+    else:
+        date = sde_date or datetime.now(UTC).strftime("%Y-%m-%d")
+        built_at = sde_time or now_iso()
+    return Task(
+        chapter=chapter.id, title=chapter.title, notebook=str(chapter.notebook),
+        label=_label(chapter.notebook, base), parameters=params,
+        shown=shown_parameters(chapter, params), data_dir=str(data_dir),
+        out=str(out), formats=formats, exec_key=exec_key, export_key=export_key,
+        data=data, inputs=inputs, mode=state, date=date, built_at=built_at,
+        version=__version__, cell_timeout=cell_timeout, tables=chapter.tables,
+    )
+
+
 def _plan(selected: list[Chapter], values: dict[str, dict[str, Any]], options: BuildOptions,
           data_dir: Path, data: dict[str, str], hasher: FileHasher, base: Path,
           ) -> tuple[list[Task], list[Result]]:
-    from analysis import __version__
-
     out = options.out
-    sde_date, sde_time = source_date()
     tasks: list[Task] = []
     done: list[Result] = []
     for chapter in selected:
         if not chapter.exists:
             done.append(Result(chapter.id, "missing"))
             continue
-        params = values[chapter.id]
-        paths = [n for n, s in chapter.parameters.items() if s.type == "path"]
-        inputs = parameter_files(params, paths, hasher)
-        exec_key = chapter_key(notebook=chapter.notebook, title=chapter.title,
-                               parameters=params, data=data, inputs=inputs, hasher=hasher)
-        export_key = digest({"exec": exec_key, "date": sde_date})
-        state = "run" if options.force else cache.freshness(
-            out, chapter.id, exec_key=exec_key, export_key=export_key, formats=options.formats)
-        record = cache.read_record(out, chapter.id) or {}
-        if state == "cached":  # an earlier failure is superseded by this good build
-            cache.failed_marker_path(out, chapter.id).unlink(missing_ok=True)
-            cache.failed_notebook_path(out, chapter.id).unlink(missing_ok=True)
-            done.append(Result(chapter.id, "cached", float(record.get("seconds", 0.0))))
-            continue
-        if state == "export" and not sde_date:
-            date, built_at = record.get("built_on", ""), record.get("built_at", "")
+        planned = plan_task(chapter, values[chapter.id], out=out, data_dir=data_dir, data=data,
+                            hasher=hasher, base=base, formats=options.formats,
+                            force=options.force, cell_timeout=options.cell_timeout)
+        if isinstance(planned, Task):
+            tasks.append(planned)
         else:
-            date = sde_date or datetime.now(UTC).strftime("%Y-%m-%d")
-            built_at = sde_time or now_iso()
-        tasks.append(Task(
-            chapter=chapter.id, title=chapter.title, notebook=str(chapter.notebook),
-            label=_label(chapter.notebook, base), parameters=params,
-            shown=shown_parameters(chapter, params), data_dir=str(data_dir),
-            out=str(out), formats=options.formats, exec_key=exec_key, export_key=export_key,
-            data=data, inputs=inputs, mode=state, date=date, built_at=built_at,
-            version=__version__, cell_timeout=options.cell_timeout, tables=chapter.tables,
-        ))
+            done.append(planned)
     # Longest first (by the last recorded time), so the slowest chapter does not start last;
     # chapters never built keep registry order at the front.
     seconds = {t.chapter: float((cache.read_record(out, t.chapter) or {}).get("seconds", 1e9))
@@ -242,47 +280,8 @@ def _plan(selected: list[Chapter], values: dict[str, dict[str, Any]], options: B
 
 
 def _run_tasks(tasks: list[Task], jobs: int, progress: BuildProgress) -> list[Result]:
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from queue import Empty
-
-    from analysis.pipeline.execute import init_worker, run_task
-
-    ctx = mp.get_context("spawn")
-    events = ctx.Queue()
-    results: list[Result] = []
-
-    def drain() -> None:
-        while True:
-            try:
-                chapter, state = events.get_nowait()
-            except (Empty, OSError, ValueError):
-                return
-            if state == "running":
-                progress.set(chapter, state)
-
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), mp_context=ctx,
-                             initializer=init_worker, initargs=(events,)) as pool:
-        futures = {pool.submit(run_task, task): task for task in tasks}
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-            drain()
-            for future in finished:
-                task = futures[future]
-                try:
-                    result = future.result()
-                except Exception as exc:  # the worker process died
-                    message = f"{task.label}: the worker process died ({type(exc).__name__})"
-                    cache.write_json(cache.failed_marker_path(Path(task.out), task.chapter),
-                                     {"chapter": task.chapter, "message": message,
-                                      "exec_key": task.exec_key, "failed_notebook": None,
-                                      "failed_at": task.built_at})
-                    result = Result(task.chapter, "failed", 0.0, message)
-                progress.set(result.chapter, result.status, result.seconds)
-                results.append(result)
-    events.close()
-    return results
+    return run_pool(tasks, jobs, on_running=lambda t: progress.set(t.chapter, "running"),
+                    on_result=lambda t, r: progress.set(r.chapter, r.status, r.seconds))
 
 
 def write_index(out: Path, chapters: dict[str, Chapter], *, data: dict[str, str],
@@ -297,6 +296,8 @@ def write_index(out: Path, chapters: dict[str, Chapter], *, data: dict[str, str]
     for chapter in chapters.values():
         record = cache.read_record(out, chapter.id)
         failure = cache.read_failure(out, chapter.id)
+        if not chapter.report and record is None and failure is None:
+            continue  # a chapter outside the report that was never run here
         links: dict[str, str] = {}
         for label, name in (("HTML draft", f"{chapter.id}.html"),
                             ("Markdown", f"{chapter.id}.md"),
@@ -380,7 +381,8 @@ def build(chapter_ids: Sequence[str] | None = None, overrides: Mapping[str, str]
     ParameterError
         For an unknown chapter or invalid parameters (nothing is run or written).
     DataError
-        When the data directory or the registry cannot be read.
+        When the data directory or the registry cannot be read, or a table of the data fails
+        validation while a chapter has to run (nothing is written then).
     BuildLocked
         When another build holds the output directory too long.
     """
@@ -405,10 +407,13 @@ def build(chapter_ids: Sequence[str] | None = None, overrides: Mapping[str, str]
     report = BuildReport(out)
     with build_lock(out, options.lock_timeout,
                     on_wait=lambda msg: console.print(msg, style="yellow")):
-        clean_tmp(out)
         tasks, report.results = _plan(selected, values, options, choice.path, data, hasher,
                                       registry_dir)
         hasher.save()
+        if any(t.mode == "run" for t in tasks):
+            info.validate()  # bad data stops here: nothing written, the last report kept
+            info.save()
+        clean_tmp(out)
         if tasks:
             with BuildProgress(console, [c.id for c in selected],
                                live=console.is_terminal) as progress:

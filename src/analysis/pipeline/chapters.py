@@ -32,6 +32,7 @@ PARAMETER_TYPES: dict[str, str] = {
     "str": "any text",
     "year": "an integer year with data in `table` (for `indicator`, if given); 0 = derived",
     "codes": "comma-separated ISO-3 codes or a group name of analysis.countries.GROUPS",
+    "country": "one ISO-3 country code",
     "path": "an existing file; '' = the notebook's built-in default",
     "choice": "one of `choices`",
 }
@@ -94,6 +95,9 @@ class Chapter:
         Name -> :class:`ParameterSpec`, in registry order.
     tables : tuple of str
         Canonical tables the chapter reads (for the data vintages shown in the index).
+    report : bool
+        Whether ``build`` (the annual report) includes the chapter; ``False`` for notebooks
+        that are only run on request or swept, such as the country brief.
     """
 
     id: str
@@ -101,6 +105,7 @@ class Chapter:
     title: str
     parameters: dict[str, ParameterSpec] = field(default_factory=dict)
     tables: tuple[str, ...] = ()
+    report: bool = True
 
     @property
     def exists(self) -> bool:
@@ -191,8 +196,12 @@ def parse_chapters(text: str, path: Path) -> dict[str, Chapter]:
         if declared_tables is None:
             declared_tables = [p.table for p in params.values() if p.table]
         tables = tuple(dict.fromkeys(str(t) for t in declared_tables))
+        report = raw.get("report", True)
+        if not isinstance(report, bool):
+            raise DataError(path, f"chapter '{cid}': report must be true or false")
         out[cid] = Chapter(id=cid, notebook=(path.parent / raw["notebook"]).resolve(),
-                           title=raw["title"].strip(), parameters=params, tables=tables)
+                           title=raw["title"].strip(), parameters=params, tables=tables,
+                           report=report)
     return out
 
 

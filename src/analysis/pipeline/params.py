@@ -67,7 +67,8 @@ def _number(spec: ParameterSpec, value: Any, kind: type) -> int | float:
 def _what(spec: ParameterSpec) -> str:
     return {
         "int": "an integer", "float": "a number", "year": "a year such as 2020",
-        "str": "text", "codes": "ISO-3 codes or a group name", "path": "a file path",
+        "str": "text", "codes": "ISO-3 codes or a group name",
+        "country": "one ISO-3 country code", "path": "a file path",
         "choice": f"one of {', '.join(spec.choices)}",
     }[spec.type]
 
@@ -103,12 +104,24 @@ def coerce(spec: ParameterSpec, value: Any) -> Any:
         raise ValueError(f"{shown} is not {_what(spec)}")
     if spec.type == "codes":
         result = _codes(spec, result)
+    if spec.type == "country":
+        result = _country(spec, result)
     if spec.type == "path" and result:
         path = Path(result).expanduser().resolve()
         if not path.is_file():
             raise ValueError(f"{shown}: file not found ({path})")
         result = str(path)
     return result
+
+
+def _country(spec: ParameterSpec, value: str) -> str:
+    from analysis.countries import known_codes
+
+    code = value.strip().upper()
+    if code not in known_codes() or code.lower() in ("eu27",):
+        raise ValueError(f"{spec.name}={value!r} is not {_what(spec)} (e.g. PAK); "
+                         "groups and lists are not accepted here")
+    return code
 
 
 def _codes(spec: ParameterSpec, value: str) -> str:
