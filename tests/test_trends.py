@@ -410,3 +410,13 @@ def test_largest_increase_threshold() -> None:
     assert tr.largest_increase(shift) == "B"
     assert tr.largest_increase(shift, min_base=2000) is None
     assert tr.largest_increase(shift, min_base=1) == "A"
+
+
+def test_asylum_destinations_of_a_citizenship_with_no_applications(snapshot_dir):
+    """A region whose citizens made no application gives an empty table, not an error."""
+    from analysis.sources import load_table
+
+    asylum = load_table("asylum", snapshot_dir)
+    none = asylum[asylum["citizenship"] == "TUV"]
+    out = tr.asylum_destinations(none, load_table("indicators", snapshot_dir), 2020, 2019)
+    assert out.empty and "per_100k" in out.columns

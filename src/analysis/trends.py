@@ -655,8 +655,10 @@ def asylum_destinations(asylum: pd.DataFrame, indicators: pd.DataFrame, year: in
     out["change_pct"] = pct_change(out["applicants"], out["applicants_base"])
     pop, pop_year = _population(indicators, year)
     pop_base, pop_year_base = _population(indicators, base_year)
-    out["per_100k_base"] = 1e5 * out["applicants_base"] / out.index.map(pop_base)
-    out["per_100k"] = 1e5 * out["applicants"] / out.index.map(pop)
+    # Through a float Series, so that an empty selection (no member state) stays numeric.
+    places = out.index.to_series()
+    out["per_100k_base"] = 1e5 * out["applicants_base"] / places.map(pop_base).astype("float64")
+    out["per_100k"] = 1e5 * out["applicants"] / places.map(pop).astype("float64")
     out["change_per_100k"] = out["per_100k"] - out["per_100k_base"]
     out = out.rename_axis("destination").reset_index()
     out = out[out["applicants"] > 0].sort_values(["applicants", "destination"],
