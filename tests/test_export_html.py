@@ -83,7 +83,7 @@ def test_tables_are_rendered_from_json_with_escaped_cells(soup, rendered):
     assert [t["id"] for t in tables] == ["table-1"]
     table = tables[0].find("table")
     assert table.caption.get_text(" ", strip=True) == "Table 1. Persons & <b>places</b>"
-    assert [th.get_text() for th in table.thead.find_all("th")] == ["country", "persons"]
+    assert [th.get_text() for th in table.thead.find_all("th")] == ["Country", "Persons"]
     rows = [[td.get_text() for td in tr.find_all("td")] for tr in table.tbody.find_all("tr")]
     assert rows == [["<script>window.__x=1</script>", "1,234,567"], ["A | B", "89"]]
     assert table.tbody.find_all("td")[1]["class"] == ["num"]

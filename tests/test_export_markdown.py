@@ -77,7 +77,7 @@ def test_markdown_document(exported):
     assert text.startswith("# Demo \\| chapter\n\n")
     assert text.endswith("\n") and not text.endswith("\n\n")
     assert "**Table 1.** Persons & \\<b\\>places\\</b\\>" in text
-    assert ("| country | persons |\n| --- | ---: |\n"
+    assert ("| Country | Persons |\n| --- | ---: |\n"
             "| \\<script\\>window.\\__x=1\\</script\\> | 1,234,567 |\n| A \\| B | 89 |") in text
     assert "*Source: Survey \\<i\\>2025\\</i\\>*" in text
     assert "**Figure 1.** \\<img src=x onerror=alert(1)\\>" in text

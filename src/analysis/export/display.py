@@ -92,6 +92,36 @@ def _format_cell(value: Any) -> str:
     return str(value)
 
 
+#: Whole words of column names written out for readers (see :func:`column_label`).
+_WORDS = {"pct": "(%)", "usd": "(US$)", "ci": "CI", "se": "SE", "n": "number of", "iso3": "ISO-3",
+          "deff": "design effect", "mape": "MAPE", "eu27": "EU27", "100k": "100,000",
+          "gdp": "GDP", "ppp": "PPP", "p05": "5th percentile", "p95": "95th percentile"}
+
+
+def column_label(name: str) -> str:
+    """A column name as a reader should see it: ``"change_pct"`` -> ``"Change (%)"``.
+
+    Names with spaces or capitals are taken to be written for readers already and are kept.
+
+    Examples
+    --------
+    >>> column_label("per_100k_base")
+    'Per 100,000 base'
+    >>> column_label("n_indicators")
+    'Number of indicators'
+    >>> column_label("95% CI low")
+    '95% CI low'
+    """
+    if name != name.lower() or " " in name:
+        return name
+    if "_" not in name:
+        word = {"n": "n", "deff": "Design effect"}.get(name, _WORDS.get(name, name))
+        return word[:1].upper() + word[1:] if word.islower() else word
+    words = [_WORDS.get(w, w) for w in name.split("_") if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
 def table(
     df: pd.DataFrame,
     *,
@@ -99,6 +129,7 @@ def table(
     source: str,
     index: bool = False,
     formats: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> None:
     """Show a DataFrame as a numbered table with caption and source line.
 
@@ -117,10 +148,13 @@ def table(
         Whether to show the index as the first column(s).
     formats : dict, optional
         Per-column format strings (``{"share": "{:.1%}"}``) overriding the default formatting.
+    labels : dict, optional
+        Column headers for readers; columns not named get :func:`column_label` of their name.
     """
     shown = df.reset_index() if index else df
     formats = formats or {}
     columns = [str(c) for c in shown.columns]
+    labels = labels or {}
     rows = []
     for rec in shown.itertuples(index=False, name=None):
         cells = []
@@ -130,6 +164,7 @@ def table(
             else:
                 cells.append(_format_cell(val))
         rows.append(cells)
+    columns = [labels.get(c, column_label(c)) for c in columns]
     payload = {"columns": columns, "rows": rows}
     meta = {"kind": "table", "caption": caption, "source": source}
     text = pd.DataFrame(rows, columns=columns).to_string(index=False)
