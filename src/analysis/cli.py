@@ -190,6 +190,48 @@ def build_all(
            registry=chapters)
 
 
+@app.command("sweep")
+def sweep_cmd(
+    chapter: Annotated[str, typer.Argument(help="Chapter id from the chapters registry.")],
+    over: Annotated[list[str], typer.Option(
+        "--over", help="A swept parameter, NAME=V1,V2,… (repeatable; the cartesian product "
+        "runs). Values are comma separated, or semicolon separated when the text holds a ';' "
+        "(list values: --over 'countries=PAK,BGD;AFG,IRN'). Repeating a name adds values.",
+        show_default=False)],
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="A parameter shared by every run, NAME=VALUE (repeatable).",
+        show_default=False)] = None,
+    data_dir: DataDirOption = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output directory (default: reports/sweeps/CHAPTER).",
+        show_default=False)] = None,
+    jobs: JobsOption = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", envvar="DASK_SCHEDULER_ADDRESS", help="Run on this Dask scheduler "
+        "(tcp://host:8786) instead of local processes. Its workers need the project installed "
+        "and the data directory at the same path.", show_default=False)] = None,
+    force: ForceOption = False,
+    to: ToOption = "html,markdown",
+    chapters: ChaptersOption = None,
+) -> None:
+    """Run one chapter for every combination of parameter values; write an index and a CSV."""
+    from analysis.config import REPORTS_DIR
+    from analysis.errors import ChapterFailed
+    from analysis.pipeline.build import parse_formats
+    from analysis.pipeline.params import parse_assignments
+    from analysis.pipeline.sweep import SweepOptions, parse_over, sweep
+
+    options = SweepOptions(out=out_dir or REPORTS_DIR / "sweeps" / chapter, data_dir=data_dir,
+                           jobs=jobs, force=force, formats=parse_formats(to),
+                           chapters_file=chapters, scheduler=scheduler or None)
+    report = sweep(chapter, parse_over(over), parse_assignments(param), options=options,
+                   console=out)
+    if report.failed:
+        names = ", ".join(c.name for c in report.failed)
+        raise ChapterFailed(f"{len(report.failed)} of {len(report.combinations)} "
+                            f"combination(s) failed: {names}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning :class:`ReportError` into a message and exit code."""
     try:

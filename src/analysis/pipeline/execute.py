@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -136,23 +137,31 @@ class ChapterError(Exception):
     """A chapter failed; ``str(exc)`` is the short message shown in the terminal."""
 
 
-def init_worker(events: Any) -> None:
-    """Process-pool initializer: remember the queue that carries "running" events.
+def prepare_process() -> None:
+    """Make this process a lean notebook runner (a pool worker, or a Dask worker).
 
-    It also keeps :mod:`jsonschema` from importing ``rfc3987_syntax`` in the worker: that
-    optional package only checks the ``iri`` string format, which no notebook schema uses,
-    and building its grammar at import costs about 2 s per process (nbformat imports
-    jsonschema). jsonschema skips the check when the import fails.
+    It keeps :mod:`jsonschema` from importing ``rfc3987_syntax``: that optional package only
+    checks the ``iri`` string format, which no notebook schema uses, and building its grammar
+    at import costs about 2 s per process (nbformat imports jsonschema). jsonschema skips the
+    check when the import fails.
     """
-    global _EVENTS
-    _EVENTS = events
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
-def _notify(chapter: str, state: str) -> None:
+def init_worker(events: Any) -> None:
+    """Process-pool initializer: remember the queue that carries "running" events.
+
+    Also :func:`prepare_process`.
+    """
+    global _EVENTS
+    _EVENTS = events
+    prepare_process()
+
+
+def _notify(task: Task, state: str) -> None:
     if _EVENTS is not None:
         with contextlib.suppress(Exception):
-            _EVENTS.put((chapter, state))
+            _EVENTS.put((task.chapter, task.out, state))
 
 
 @contextlib.contextmanager
@@ -297,7 +306,7 @@ def _fail(task: Task, start: float, message: str, tmp: Path) -> Result:
         "chapter": task.chapter, "exec_key": task.exec_key, "message": message,
         "failed_notebook": kept, "failed_at": task.built_at,
     })
-    _notify(task.chapter, "failed")
+    _notify(task, "failed")
     return Result(task.chapter, "failed", time.monotonic() - start, message, kept)
 
 
@@ -305,7 +314,7 @@ def run_task(task: Task) -> Result:
     """Build one chapter (see the module docstring); never raises for a chapter's failure."""
     start = time.monotonic()
     out = Path(task.out)
-    _notify(task.chapter, "running")
+    _notify(task, "running")
     tmp = out / cache.BUILD_DIR / "tmp" / f"{task.chapter}.{os.getpid()}.ipynb"
     tmp.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -356,9 +365,85 @@ def run_task(task: Task) -> Result:
     cache.failed_marker_path(out, task.chapter).unlink(missing_ok=True)
     cache.failed_notebook_path(out, task.chapter).unlink(missing_ok=True)
     tmp.unlink(missing_ok=True)
-    _notify(task.chapter, "done")
+    _notify(task, "done")
     return Result(task.chapter, "done" if task.mode == "run" else "exported", seconds,
                   warnings=warnings)
+
+
+def lost_result(task: Task, message: str) -> Result:
+    """The failure of a task whose worker could not report back (it died, or was lost).
+
+    Writes the failure marker, so the index lists the chapter as failed, and returns the
+    ``failed`` result.
+    """
+    cache.write_json(cache.failed_marker_path(Path(task.out), task.chapter),
+                     {"chapter": task.chapter, "message": message, "exec_key": task.exec_key,
+                      "failed_notebook": None, "failed_at": task.built_at})
+    return Result(task.chapter, "failed", 0.0, message)
+
+
+def run_pool(tasks: Sequence[Task], jobs: int, *,
+             on_running: Callable[[Task], None] | None = None,
+             on_result: Callable[[Task, Result], None] | None = None) -> list[Result]:
+    """Run tasks with :func:`run_task` on a pool of ``jobs`` spawned worker processes.
+
+    Each worker imports papermill and nbconvert once and then runs task after task; every
+    notebook still gets a fresh kernel.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        What to run, in submission order.
+    jobs : int
+        Worker processes (at most one per task).
+    on_running : callable, optional
+        Called with a task when a worker starts it.
+    on_result : callable, optional
+        Called with a task and its result as each one finishes.
+
+    Returns
+    -------
+    list of Result
+        In completion order. A worker process that dies gives a ``failed`` result.
+    """
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from queue import Empty
+
+    ctx = mp.get_context("spawn")
+    events = ctx.Queue()
+    by_place = {(t.chapter, t.out): t for t in tasks}
+    results: list[Result] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                chapter, out, state = events.get_nowait()
+            except (Empty, OSError, ValueError):
+                return
+            task = by_place.get((chapter, out))
+            if state == "running" and task is not None and on_running is not None:
+                on_running(task)
+
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), mp_context=ctx,
+                             initializer=init_worker, initargs=(events,)) as pool:
+        futures = {pool.submit(run_task, task): task for task in tasks}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            drain()
+            for future in finished:
+                task = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # the worker process died
+                    result = lost_result(task, f"{task.label}: the worker process died "
+                                               f"({type(exc).__name__})")
+                if on_result is not None:
+                    on_result(task, result)
+                results.append(result)
+    events.close()
+    return results
 
 
 def now_iso() -> str:
@@ -366,6 +451,21 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+#: Names of :func:`analysis.io.atomic_write_with` temporary files (``.NAME.XXXXXXXX.tmp``).
+_PARTIAL = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+
+
 def clean_tmp(out: Path) -> None:
-    """Remove temporary notebooks left by interrupted builds."""
+    """Remove what interrupted builds left: temporary notebooks and half-written files.
+
+    A build killed while writing leaves its temporary files (never the files they were to
+    replace). This runs under the output directory's lock, when no other build is writing.
+    """
     shutil.rmtree(out / cache.BUILD_DIR / "tmp", ignore_errors=True)
+    folders = [out, out / cache.BUILD_DIR, out / cache.FAILED_DIR, *out.glob("*_files")]
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if _PARTIAL.match(path.name) and path.is_file():
+                path.unlink(missing_ok=True)
