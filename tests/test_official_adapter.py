@@ -126,3 +126,23 @@ def test_a_manifest_of_another_tool_is_not_claimed(tmp_path):
     assert not OfficialRawAdapter().detect(tmp_path)
     (tmp_path / MANIFEST).write_text(json.dumps({"files": []}))
     assert not OfficialRawAdapter().detect(tmp_path)
+
+
+def test_a_large_eurostat_file_is_streamed_into_interim_parquet(tmp_path, monkeypatch):
+    """Above the size threshold the asylum table comes from the duckdb ingest, cached under
+    data/interim by the file's checksum, and equals the pandas parse of the same file."""
+    from analysis import config
+    from analysis.sources.official import adapter
+
+    raw = _raw_dir(tmp_path / "raw", sources=("eurostat",))
+    monkeypatch.setattr(adapter, "STREAMING_THRESHOLD_BYTES", 0)
+    monkeypatch.setattr(config, "INTERIM_DIR", tmp_path / "interim")
+    streamed = OfficialRawAdapter().read(raw, "asylum")
+    parsed = SOURCES["eurostat"].parse([raw / n for n in RAW["eurostat"]])
+    key = list(TABLES["asylum"].key)
+    pd.testing.assert_frame_equal(
+        streamed.sort_values(key).reset_index(drop=True),
+        parsed.loc[:, list(TABLES["asylum"].columns)].sort_values(key).reset_index(drop=True),
+        check_dtype=False)
+    (folder,) = (tmp_path / "interim").iterdir()
+    assert folder.name.startswith("asylum-") and any(folder.rglob("*.parquet"))

@@ -47,6 +47,7 @@ from analysis import config
 from analysis.errors import DataError
 from analysis.schemas import TABLES
 from analysis.sources.official.common import EUROSTAT_ALPHA2 as EUROSTAT_COUNTRY_EXCEPTIONS
+from analysis.sources.official.common import UnmappedCodeWarning
 from analysis.sources.official.eurostat import AGGREGATE
 from analysis.sources.official.eurostat import CITIZEN_SPECIAL as CITIZEN_SPECIAL_CODES
 from analysis.sources.official.eurostat import GEO_SPECIAL as GEO_SPECIAL_CODES
@@ -485,7 +486,7 @@ def ingest_eurostat_tsv(
     if unknown:
         listed = "; ".join(f"{dim}: {', '.join(codes[:20])}" for dim, codes in unknown.items())
         warnings.warn(f"{path}: codes that are neither countries nor known aggregates were "
-                      f"dropped ({listed})", UserWarning, stacklevel=2)
+                      f"dropped ({listed})", UnmappedCodeWarning, stacklevel=2)
     return done
 
 

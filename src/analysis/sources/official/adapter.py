@@ -17,6 +17,10 @@ from analysis.sources.base import Provenance, SourceAdapter, registry
 from analysis.sources.official.fetch import MANIFEST, SOURCES, TABLE_SOURCES, Manifest
 from analysis.validation import validate_table
 
+#: Raw Eurostat files larger than this are streamed through duckdb into partitioned Parquet
+#: under ``data/interim/`` (:mod:`analysis.sources.ingest`) instead of being parsed in pandas.
+STREAMING_THRESHOLD_BYTES = 256 * 1024 * 1024
+
 
 class OfficialRawAdapter(SourceAdapter):
     """Reads the Eurostat, World Bank, UN DESA, UNHCR and Frontex files of ``data/raw/``."""
@@ -69,6 +73,9 @@ class OfficialRawAdapter(SourceAdapter):
         if missing:
             raise DataError(missing[0], "listed in manifest.json but missing; run "
                                         f"'migration-report data fetch --source {source}' again")
+        if table == "asylum" and len(paths) == 1 \
+                and paths[0].stat().st_size > STREAMING_THRESHOLD_BYTES:
+            return _read_streamed(paths[0])
         frame = SOURCES[source].parse(paths)
         where = paths[0] if len(paths) == 1 else f"{directory}/{source} files ({len(paths)})"
         spec = TABLES[table]
@@ -76,6 +83,19 @@ class OfficialRawAdapter(SourceAdapter):
         if frame.empty:
             raise DataError(where, f"yields no rows for table '{table}'")
         return validate_table(frame, spec, path=f"{where} (parsed into table '{table}')")
+
+
+def _read_streamed(path: Path) -> pd.DataFrame:
+    """Read a large Eurostat file through the streaming ingest, reusing an earlier ingest of
+    the same bytes (the interim folder is named by the file's checksum)."""
+    from analysis.config import INTERIM_DIR
+    from analysis.io import sha256_file
+    from analysis.sources.ingest import ingest_eurostat_tsv, read_ingested
+
+    out = INTERIM_DIR / f"asylum-{sha256_file(path)[:16]}"
+    if not out.is_dir():
+        ingest_eurostat_tsv(path, out)
+    return read_ingested(out)
 
 
 registry.register(OfficialRawAdapter())
