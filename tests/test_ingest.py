@@ -312,3 +312,17 @@ def test_stream_csv_errors(tmp_path):
     with pytest.raises(ValueError, match="partition_by"):
         stream_csv_to_parquet(src, tmp_path / "o", columns=STOCK_COLUMNS, partition_by="month")
     assert not (tmp_path / "o").exists()
+
+
+def test_cli_ingest_writes_partitions_and_reports_rows(tmp_path, capsys):
+    from analysis.cli import main
+    from analysis.sources.eurostat_synth import write_synthetic_eurostat_tsv
+    from analysis.sources.ingest import read_ingested
+
+    src = tmp_path / "bulk.tsv"
+    write_synthetic_eurostat_tsv(src, 5000, seed=3)
+    with pytest.raises(SystemExit) as exc:
+        main(["data", "ingest", str(src), "--out", str(tmp_path / "out")])
+    assert exc.value.code == 0
+    rows = len(read_ingested(tmp_path / "out"))
+    assert f"{rows:,} canonical asylum rows" in capsys.readouterr().out

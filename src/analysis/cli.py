@@ -99,6 +99,26 @@ def data_fetch(
     out.print(f"{len(manifest.files)} file(s) recorded in {target / MANIFEST}")
 
 
+@data_app.command("ingest")
+def data_ingest(
+    path: Annotated[Path, typer.Argument(help="A Eurostat bulk TSV (.tsv or .tsv.gz) of "
+                                         "migr_asyappctza, of any size.")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder (default: "
+                                                 "data/interim/asylum).")] = None,
+    memory_limit: Annotated[str, typer.Option(help="duckdb memory limit.")] = "1GB",
+) -> None:
+    """Stream a large Eurostat file into year-partitioned Parquet without loading it whole."""
+    from analysis.config import INTERIM_DIR
+    from analysis.sources.ingest import ingest_eurostat_tsv, read_ingested
+
+    target = out_dir or INTERIM_DIR / "asylum"
+    with console.status(f"ingesting {path}"):
+        done = ingest_eurostat_tsv(path, target, memory_limit=memory_limit)
+    frame = read_ingested(done)
+    out.print(f"{len(frame):,} canonical asylum rows, years {frame['year'].min()}-"
+              f"{frame['year'].max()}, in {done}")
+
+
 @data_app.command("snapshot")
 def data_snapshot(
     from_dir: Annotated[Path, typer.Option("--from", help="Source tables to derive from.")],
