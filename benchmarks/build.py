@@ -151,6 +151,12 @@ def main(argv: list[str] | None = None) -> int:
                "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1700000000"),
                "PYTHONHASHSEED": "0"}
         env.pop("MIGRATION_CHAPTERS_FILE", None)
+        # Both sides run kernels with one BLAS thread, as the pipeline does, so the notebooks'
+        # own work is the same and the difference is the machinery around them.
+        from analysis.pipeline.execute import BLAS_THREAD_VARIABLES
+
+        for var in BLAS_THREAD_VARIABLES:
+            env.setdefault(var, "1")
         registry, chapters = _prepare(work)
         if not chapters:
             print("no chapter notebook exists yet; nothing to measure", file=sys.stderr)
