@@ -2,6 +2,7 @@
 
 Notebooks call these helpers instead of ``plt.show()`` or ``display(df)``:
 
+- :func:`title` sets a chapter title that depends on the data (shown instead of the registry's);
 - :func:`prose` shows narrative Markdown built from variables (no number typed by hand);
 - :func:`figure` shows a Matplotlib figure as a PNG with a caption, a source line and alt text;
 - :func:`table` shows a DataFrame with a caption and a source line;
@@ -34,6 +35,22 @@ def _publish(data: dict[str, Any], metadata: dict[str, Any] | None = None) -> No
     from IPython.display import publish_display_data
 
     publish_display_data(data=data, metadata=metadata or {})
+
+
+def title(text: str) -> None:
+    """Set the chapter's title from the notebook, replacing the registry's title in the draft.
+
+    For a title that depends on the data, e.g. "… (synthetic data)" when the survey chapter
+    runs on the synthetic survey. The output itself is not shown in the draft.
+
+    Parameters
+    ----------
+    text : str
+        The title, as plain text (escaped by the export).
+    """
+    if not text.strip():
+        raise ValueError("a chapter title cannot be empty")
+    _publish({"text/plain": text}, {META_KEY: {"kind": "title", "title": text}})
 
 
 def prose(text: str) -> None:

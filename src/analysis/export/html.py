@@ -36,7 +36,7 @@ from nbconvert.preprocessors import Preprocessor
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 from traitlets import default
 
-from analysis.export.markdown import chapter_blocks, neutralise_html
+from analysis.export.markdown import chapter_blocks, neutralise_html, notebook_title
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "chapter"
@@ -224,6 +224,7 @@ def to_html(nb: Any, *, chapter: str, title: str, parameters: Mapping[str, Any],
     warnings : list of str
         Things an editor should fix in the notebook (e.g. a figure without caption).
     """
+    title = notebook_title(nb) or title
     shown = {k: v for k, v in parameters.items() if k != "data_dir"}
     resources = {"chapter": {"id": chapter, "title": title, "parameters": shown,
                              "data": dict(data), "version": version, "date": date}}

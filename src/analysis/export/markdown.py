@@ -192,7 +192,7 @@ def _output_block(index: int, output: Mapping[str, Any]) -> Block | None:
     data = output.get("data", {})
     meta = output.get("metadata", {}).get(META_KEY, {}) or {}
     kind = meta.get("kind")
-    if KEY_FIGURE_MIME in data or kind == "key_figure":
+    if KEY_FIGURE_MIME in data or kind in ("key_figure", "title"):
         return None
     if kind == "table" or TABLE_MIME in data:
         payload = data.get(TABLE_MIME)
@@ -216,6 +216,18 @@ def _output_block(index: int, output: Mapping[str, Any]) -> Block | None:
         return Block("html", index, text=_text(data["text/html"]),
                      alt=_text(data.get("text/plain", "")))
     return None
+
+
+def notebook_title(nb: Mapping[str, Any]) -> str | None:
+    """The title a notebook set with :func:`analysis.export.display.title` (the last one), if any.
+    """
+    found = None
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            meta = output.get("metadata", {}).get(META_KEY, {}) or {}
+            if meta.get("kind") == "title" and str(meta.get("title", "")).strip():
+                found = str(meta["title"]).strip()
+    return found
 
 
 def chapter_blocks(nb: Mapping[str, Any]) -> list[Block]:
@@ -306,6 +318,7 @@ def to_markdown(nb: Mapping[str, Any], *, chapter: str, title: str,
     -------
     MarkdownExport
     """
+    title = notebook_title(nb) or title
     parts = [f"# {escape_inline(title)}"]
     files: dict[str, bytes] = {}
     for block in chapter_blocks(nb):
