@@ -66,6 +66,7 @@ def runs(tmp_path_factory, gdidata_dir) -> dict[str, dict]:
         doc = json.loads((base / name / f"{chapter}.key_figures.json").read_text("utf-8"))
         out[name] = {k: v["value"] for k, v in doc["key_figures"].items()}
         out[name]["_doc"] = doc
+        out[name]["_html"] = (base / name / f"{chapter}.html").read_text("utf-8")
     return out
 
 
@@ -202,6 +203,8 @@ def test_survey_default_is_synthetic_and_plausible(runs):
     assert 0.5 < share["value"] < 0.8
     assert "synthetic" in share["source"].lower()
     assert doc["respondents"]["value"] > 1000 and doc["psus"]["value"] > 50
+    assert "<h1 id=\"top\">Migrant Resource Centre survey (synthetic data)</h1>" in \
+        runs["survey_default"]["_html"]
 
 
 def test_year_outside_data_is_refused_before_execution(tmp_path, gdidata_dir):
