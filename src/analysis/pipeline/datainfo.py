@@ -1,4 +1,4 @@
-"""What a data directory covers: the years per table and per indicator.
+"""What a data directory covers (the years per table and per indicator), and whether it is valid.
 
 Checking ``year=1999`` against the data needs the tables, and loading them costs pandas and
 pandera (seconds). So the answer is computed once per data content and kept as a small JSON
@@ -6,10 +6,14 @@ file under the cache directory, named by the digest of the data checksums::
 
     .cache/migration-report/data/<digest>.json
     {"coverage": {"detections": {"years": [2014, ...]},
-                  "indicators": {"years": [...], "indicators": {"gdp_usd": [...]}}}}
+                  "indicators": {"years": [...], "indicators": {"gdp_usd": [...]}}},
+     "validated": "<digest of the analysis package>"}
 
 Only the tables asked for are loaded (when a year parameter names them), each at most once
-per data version.
+per data version. :meth:`DataInfo.validate` loads *every* table (the checks of
+``migration-report data validate``) before a build runs any chapter, so bad input stops the
+build before anything is written; a data version found valid is remembered (with the package
+version that checked it) and not loaded again.
 """
 
 from __future__ import annotations
@@ -25,7 +29,10 @@ from analysis.pipeline.fingerprint import cache_dir, digest
 def _years_of(directory: Path, table: str) -> dict[str, Any]:
     from analysis.sources import load_table
 
-    frame = load_table(table, directory)
+    return _coverage(load_table(table, directory))
+
+
+def _coverage(frame: Any) -> dict[str, Any]:
     if "year" in frame.columns:
         years = frame["year"].astype("int64")
     elif "month" in frame.columns:
@@ -55,12 +62,14 @@ class DataInfo:
         self.directory = directory
         self.key = digest(checksums)
         self.path = cache_dir() / "data" / f"{self.key}.json"
-        self._info: dict[str, dict[str, Any]] = {"coverage": {}}
+        self._info: dict[str, Any] = {"coverage": {}}
         if self.path.is_file():
             try:
                 loaded = json.loads(self.path.read_text(encoding="utf-8"))
                 self._info["coverage"].update(loaded.get("coverage", {}))
-            except (ValueError, OSError):
+                if isinstance(loaded.get("validated"), str):
+                    self._info["validated"] = loaded["validated"]
+            except (ValueError, OSError, AttributeError):
                 pass
         self._dirty = False
 
@@ -82,6 +91,35 @@ class DataInfo:
         if indicator not in per:
             raise KeyError(f"table {table!r} has no indicator {indicator!r}")
         return list(per[indicator])
+
+    def validate(self) -> None:
+        """Check every table and declared checksum, as ``migration-report data validate`` does.
+
+        Done once per data version and package version: the result is kept in the cache file
+        (:meth:`save` writes it). The year coverage of every table is recorded on the way.
+
+        Raises
+        ------
+        DataError
+            For the first file that is missing, unreadable or fails its schema (naming the
+            file, the column and the first offending rows), or whose checksum does not match.
+        """
+        from analysis.pipeline.fingerprint import package_digest
+
+        token = package_digest()
+        if self._info.get("validated") == token:
+            return
+        from analysis.schemas import TABLES
+        from analysis.sources import load_table, verify_checksums
+
+        verify_checksums(self.directory)
+        cov = self._info["coverage"]
+        for table in TABLES:
+            frame = load_table(table, self.directory)
+            if table not in cov:
+                cov[table] = _coverage(frame)
+        self._info["validated"] = token
+        self._dirty = True
 
     def save(self) -> None:
         """Write what was computed to the cache (atomically); a read-only cache is ignored."""

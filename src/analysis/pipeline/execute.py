@@ -390,6 +390,11 @@ def run_pool(tasks: Sequence[Task], jobs: int, *,
     Each worker imports papermill and nbconvert once and then runs task after task; every
     notebook still gets a fresh kernel.
 
+    A worker process that dies (killed, out of memory) breaks the whole pool: every task
+    still running or waiting in it is lost, not only the one that killed it. Those tasks run
+    again, one at a time, each in a fresh single-worker pool, so that only a task whose
+    process dies again fails.
+
     Parameters
     ----------
     tasks : sequence of Task
@@ -404,16 +409,40 @@ def run_pool(tasks: Sequence[Task], jobs: int, *,
     Returns
     -------
     list of Result
-        In completion order. A worker process that dies gives a ``failed`` result.
+        In completion order. A task whose worker process dies also when run alone gives a
+        ``failed`` result.
     """
     import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from queue import Empty
 
     ctx = mp.get_context("spawn")
     events = ctx.Queue()
+    try:
+        results, lost = _pool_pass(tasks, jobs, ctx, events, on_running, on_result)
+        for task, _ in lost:  # one at a time: a worker that dies again is the task's own
+            again, still = _pool_pass([task], 1, ctx, events, on_running, on_result)
+            results += again
+            for t, exc in still:
+                result = lost_result(t, f"{t.label}: the worker process died "
+                                        f"({type(exc).__name__}), also when run alone")
+                if on_result is not None:
+                    on_result(t, result)
+                results.append(result)
+    finally:
+        events.close()
+    return results
+
+
+def _pool_pass(tasks: Sequence[Task], jobs: int, ctx: Any, events: Any,
+               on_running: Callable[[Task], None] | None,
+               on_result: Callable[[Task, Result], None] | None,
+               ) -> tuple[list[Result], list[tuple[Task, BaseException]]]:
+    """One process pool over ``tasks``: the results, and the tasks lost with a dead worker."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from queue import Empty
+
     by_place = {(t.chapter, t.out): t for t in tasks}
     results: list[Result] = []
+    lost: list[tuple[Task, BaseException]] = []
 
     def drain() -> None:
         while True:
@@ -436,14 +465,14 @@ def run_pool(tasks: Sequence[Task], jobs: int, *,
                 task = futures[future]
                 try:
                     result = future.result()
-                except Exception as exc:  # the worker process died
-                    result = lost_result(task, f"{task.label}: the worker process died "
-                                               f"({type(exc).__name__})")
+                except Exception as exc:  # a worker process died: the pool is broken
+                    lost.append((task, exc))
+                    continue
                 if on_result is not None:
                     on_result(task, result)
                 results.append(result)
-    events.close()
-    return results
+    drain()
+    return results, lost
 
 
 def now_iso() -> str:

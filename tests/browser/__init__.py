@@ -1,0 +1,1 @@
+"""Browser tests: the report renders, offline and safely, in headless Chromium."""

@@ -1,0 +1,1 @@
+"""Reliability suite: bad input, killed builds, concurrent builds, failing chapters."""
