@@ -136,3 +136,25 @@ def test_checksum_mismatch_is_reported(tmp_path, capsys):
 def test_error_lists_at_most_five_rows():
     err = DataError("f.csv", "bad", column="n", rows=[f"line {i}" for i in range(2, 12)])
     assert err.message.count("line ") == 5 and "and 5 more" in err.message
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "phrase"),
+    [
+        ("route,type,nat,month,n,n\nX,Sea,NGA,2020-01,1,1\n", "n", "more than once"),
+        ("route,type,nat,month,n\nX,Sea,NGA,2020-01,1,7\n", "n", "more fields than the header"),
+        ("route,type,nat,month,n\nX,Sea,NGA,2020-01,1\nX,Sea,TUN,2020-01,1,7\n", None,
+         "Expected 5 fields in line 3"),
+    ],
+)
+def test_malformed_rows_are_refused(tmp_path, capsys, text, column, phrase):
+    code, out = run_validate(make_dir(tmp_path, frontex=text), capsys)
+    assert code == 1 and "frontex.csv.gz" in out and phrase in out
+    if column:
+        assert f"column '{column}'" in out
+
+
+def test_megabyte_column_names_are_shortened(tmp_path, capsys):
+    text = "route,type,nat,month,n," + "x" * 1_000_000 + "\n"
+    code, out = run_validate(make_dir(tmp_path, frontex=text), capsys)
+    assert code == 1 and "unexpected column" in out and len(out) < 2000

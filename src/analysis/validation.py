@@ -7,10 +7,13 @@ it. Nothing here writes anything.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import gzip
 import io
+import warnings
 import zlib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -77,6 +80,12 @@ def read_text_table(path: Path) -> str:
     return text
 
 
+def _short(name: str, limit: int = 60) -> str:
+    """A column name shortened for a message (a broken file can have megabyte-long names)."""
+    name = str(name)
+    return name if len(name) <= limit else f"{name[: limit - 1]}… ({len(name):,} characters)"
+
+
 def check_header(path: Path, found: Sequence[str], expected: Sequence[str]) -> None:
     """Check that a file's columns are exactly the expected ones (in any order).
 
@@ -88,8 +97,10 @@ def check_header(path: Path, found: Sequence[str], expected: Sequence[str]) -> N
     """
     found = [str(c) for c in found]
     missing = [c for c in expected if c not in found]
+    listed = ", ".join(_short(c, 30) for c in found[:10]) + (
+        f" … ({len(found):,} columns)" if len(found) > 10 else "")
     if missing:
-        header = ",".join(found)
+        header = ",".join(found[:50])
         for sep, name in _DELIMITERS.items():
             if sep in header and len(header.split(sep)) >= len(expected):
                 raise DataError(
@@ -102,15 +113,19 @@ def check_header(path: Path, found: Sequence[str], expected: Sequence[str]) -> N
         extra = f"; did you mean '{hint[0]}'?" if hint else ""
         raise DataError(
             path,
-            f"required column is missing (found: {', '.join(found)[:200]}){extra}",
+            f"required column is missing (found: {listed}){extra}",
             column=col,
         )
+    counts = Counter(found)
+    twice = sorted(c for c in expected if counts[c] > 1)
+    if twice:
+        raise DataError(path, "column appears more than once in the header", column=twice[0])
     unexpected = [c for c in found if c not in expected]
     if unexpected:
         raise DataError(
             path,
-            f"unexpected column (expected exactly: {', '.join(expected)})",
-            column=unexpected[0],
+            f"unexpected column (expected exactly: {', '.join(expected)}; found {listed})",
+            column=_short(unexpected[0]),
         )
 
 
@@ -148,14 +163,27 @@ def read_csv_table(
         With a default RangeIndex, so that row ``i`` is file line ``i + 2``.
     """
     text = read_text_table(path)
+    # The header is checked before pandas sees the file: a file whose line ends were lost is
+    # one line of hundreds of thousands of fields, which pandas would take minutes to parse.
+    header_line = text.split("\n", 1)[0].rstrip("\r")
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""],
-            skipinitialspace=False,
-        )
+        header = next(csv.reader([header_line]))
+    except csv.Error:  # a field over the csv module's limit (128 KiB): not a header of ours
+        header = header_line.split(",")
+    check_header(path, header, columns)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""],
+                skipinitialspace=False, index_col=False,
+            )
+    except pd.errors.ParserWarning:
+        raise DataError(path, "line 2 has more fields than the header (a stray comma?)",
+                        column=columns[-1]) from None
     except pd.errors.ParserError as exc:
-        raise DataError(path, f"cannot be parsed as CSV: {exc}") from exc
-    check_header(path, list(frame.columns), columns)
+        detail = str(exc).replace("Error tokenizing data. C error: ", "")
+        raise DataError(path, f"cannot be parsed as CSV: {detail[:200]}") from None
     frame = frame.loc[:, list(columns)]
     if frame.empty:
         raise DataError(path, "has a header but no data rows")

@@ -116,16 +116,8 @@ CASES: dict[str, Case] = {
         "frontex.csv.gz", _gz("frontex", _lost_newlines), None, ("frontex.csv.gz",)),
 }
 
-#: Cases the current reader gets wrong (see the reasons): kept so that a fix shows up.
-KNOWN_BAD = {
-    "huge single line, one huge column name": (
-        "analysis.validation.check_header puts the whole unexpected column name (5 MB) in the "
-        "message; names in messages should be shortened"),
-    "huge single line, lost line ends": (
-        "analysis.validation.read_csv_table hands a 5 MB line of ~540,000 fields to "
-        "pandas.read_csv, which takes more than 10 minutes (extra fields become a MultiIndex);"
-        " the reader should refuse overlong lines or rows with more fields than the header"),
-}
+#: Cases the reader once got wrong (kept empty; add one with a reason to track a bug).
+KNOWN_BAD: dict[str, str] = {}
 #: Seconds a refusal may take (it takes about 1 s); shorter for the known-bad cases.
 TIMEOUT, KNOWN_BAD_TIMEOUT = 40, 12
 
