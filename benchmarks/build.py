@@ -57,7 +57,9 @@ def _prepare(work: Path) -> tuple[Path, list]:
     shutil.copy2(CHAPTERS_FILE, nbdir / "chapters.toml")
     for path in CHAPTERS_FILE.parent.glob("*.ipynb"):
         shutil.copy2(path, nbdir / path.name)
-    chapters = [c for c in load_chapters(nbdir / "chapters.toml").values() if c.exists]
+    # The chapters `build` runs: those of the report whose notebook exists.
+    chapters = [c for c in load_chapters(nbdir / "chapters.toml").values()
+                if c.exists and c.report]
     return nbdir / "chapters.toml", chapters
 
 

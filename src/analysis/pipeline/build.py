@@ -30,17 +30,15 @@ from typing import Any
 
 from rich.console import Console
 
-from analysis.config import PROJECT_ROOT, resolve_data_dir
-from analysis.errors import DataError, ParameterError, ReportError
+from analysis.config import PROJECT_ROOT
+from analysis.errors import ParameterError, ReportError
 from analysis.pipeline import cache
 from analysis.pipeline.chapters import Chapter, chapters_file, load_chapters
-from analysis.pipeline.datainfo import DataInfo
+from analysis.pipeline.datainfo import DataInfo, open_input_data
 from analysis.pipeline.execute import Result, Task, clean_tmp, now_iso, run_pool
 from analysis.pipeline.fingerprint import (
     FileHasher,
-    cache_dir,
     chapter_key,
-    data_checksums,
     digest,
     parameter_files,
 )
@@ -392,12 +390,8 @@ def build(chapter_ids: Sequence[str] | None = None, overrides: Mapping[str, str]
     chapters = load_chapters(options.chapters_file)
     registry_dir = chapters_file(options.chapters_file).parent
     selected = _select(chapters, chapter_ids, overrides)
-    choice = resolve_data_dir(options.data_dir)
-    if not choice.path.is_dir():
-        raise DataError(choice.path, "data directory not found")
-    hasher = FileHasher(cache_dir() / "file-hashes.json")
-    data = data_checksums(choice.path, hasher)
-    info = DataInfo(choice.path, data)
+    inputs = open_input_data(options.data_dir)
+    choice, data, hasher, info = inputs.choice, inputs.checksums, inputs.hasher, inputs.info
     values = _validate(selected, overrides, info)
     out = Path(options.out).expanduser().resolve()
     options.out = out

@@ -19,11 +19,15 @@ version that checked it) and not loaded again.
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from analysis.config import DataChoice, resolve_data_dir
+from analysis.errors import DataError
 from analysis.io import atomic_write_text
-from analysis.pipeline.fingerprint import cache_dir, digest
+from analysis.pipeline.fingerprint import FileHasher, cache_dir, data_checksums, digest
 
 
 def _years_of(directory: Path, table: str) -> dict[str, Any]:
@@ -130,6 +134,32 @@ class DataInfo:
         except OSError:
             pass
         self._dirty = False
+
+
+@dataclass(frozen=True)
+class InputData:
+    """The data a build or sweep reads: where it is, its checksums and its coverage."""
+
+    choice: DataChoice
+    checksums: dict[str, str]
+    hasher: FileHasher
+    info: DataInfo
+
+
+def open_input_data(data_dir: str | os.PathLike[str] | None) -> InputData:
+    """Resolve the data directory (:func:`analysis.config.resolve_data_dir`) and checksum it.
+
+    Raises
+    ------
+    DataError
+        When the directory does not exist.
+    """
+    choice = resolve_data_dir(data_dir)
+    if not choice.path.is_dir():
+        raise DataError(choice.path, "data directory not found")
+    hasher = FileHasher(cache_dir() / "file-hashes.json")
+    checksums = data_checksums(choice.path, hasher)
+    return InputData(choice, checksums, hasher, DataInfo(choice.path, checksums))
 
 
 def year_span(years: list[int]) -> str:

@@ -61,14 +61,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from analysis.config import PROJECT_ROOT, resolve_data_dir
-from analysis.errors import DataError, ParameterError, ReportError
+from analysis.config import PROJECT_ROOT
+from analysis.errors import ParameterError, ReportError
 from analysis.pipeline import cache
 from analysis.pipeline.build import BuildOptions, plan_task, shown_parameters, source_date
 from analysis.pipeline.chapters import DATA_DIR_PARAMETER, Chapter, chapters_file, load_chapters
-from analysis.pipeline.datainfo import DataInfo
+from analysis.pipeline.datainfo import DataInfo, open_input_data
 from analysis.pipeline.execute import Result, Task, clean_tmp, lost_result, now_iso
-from analysis.pipeline.fingerprint import FileHasher, cache_dir, data_checksums
+from analysis.pipeline.fingerprint import FileHasher
 from analysis.pipeline.lock import build_lock
 from analysis.pipeline.params import YearSource, check_year, coerce, resolve_parameters
 from analysis.pipeline.progress import LABELS, STYLES
@@ -738,12 +738,8 @@ def sweep(chapter_id: str, over: Mapping[str, Sequence[str]],
     if not chapter.exists:
         raise ReportError(f"chapter '{chapter.id}': its notebook {chapter.notebook} does "
                           "not exist (yet)")
-    choice = resolve_data_dir(options.data_dir)
-    if not choice.path.is_dir():
-        raise DataError(choice.path, "data directory not found")
-    hasher = FileHasher(cache_dir() / "file-hashes.json")
-    data = data_checksums(choice.path, hasher)
-    info = DataInfo(choice.path, data)
+    inputs = open_input_data(options.data_dir)
+    choice, data, hasher, info = inputs.choice, inputs.checksums, inputs.hasher, inputs.info
     try:
         found = combinations(chapter, over, overrides, info)
     finally:
