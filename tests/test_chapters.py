@@ -67,6 +67,7 @@ def runs(tmp_path_factory, gdidata_dir) -> dict[str, dict]:
         out[name] = {k: v["value"] for k, v in doc["key_figures"].items()}
         out[name]["_doc"] = doc
         out[name]["_html"] = (base / name / f"{chapter}.html").read_text("utf-8")
+        out[name]["_index"] = (base / name / "index.html").read_text("utf-8")
     return out
 
 
@@ -205,6 +206,7 @@ def test_survey_default_is_synthetic_and_plausible(runs):
     assert doc["respondents"]["value"] > 1000 and doc["psus"]["value"] > 50
     assert "<h1 id=\"top\">Migrant Resource Centre survey (synthetic data)</h1>" in \
         runs["survey_default"]["_html"]
+    assert "Migrant Resource Centre survey (synthetic data)</a>" in runs["survey_default"]["_index"]
 
 
 def test_year_outside_data_is_refused_before_execution(tmp_path, gdidata_dir):

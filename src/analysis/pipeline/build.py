@@ -315,7 +315,8 @@ def write_index(out: Path, chapters: dict[str, Chapter], *, data: dict[str, str]
         recorded = dict((record or {}).get("parameters", {}))
         ordered = {k: recorded.pop(k) for k in chapter.parameters if k in recorded}
         entries.append(IndexEntry(
-            id=chapter.id, title=chapter.title, status=status, links=links,
+            id=chapter.id, title=str((record or {}).get("title") or chapter.title),
+            status=status, links=links,
             parameters={**ordered, **recorded},
             built_at=str((record or {}).get("built_at", "")), vintages=vintages,
             message=str((failure or {}).get("message", "")),

@@ -230,6 +230,13 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _title(nb: Any, default: str) -> str:
+    """The title the notebook set for itself (e.g. "… (synthetic data)"), else the registry's."""
+    from analysis.export.markdown import notebook_title
+
+    return notebook_title(nb) or default
+
+
 def _export(task: Task, nb: Any) -> tuple[dict[str, bytes], list[str]]:
     """Render every output of the chapter in memory: relative name -> bytes."""
     from analysis.export import key_figures as kf
@@ -350,7 +357,7 @@ def run_task(task: Task) -> Result:
         return _fail(task, start, f"{task.label}: internal error: {_one_line(detail)}", tmp)
     seconds = time.monotonic() - start
     record = {
-        "chapter": task.chapter, "title": task.title, "notebook": task.label,
+        "chapter": task.chapter, "title": _title(nb, task.title), "notebook": task.label,
         "exec_key": task.exec_key, "export_key": task.export_key,
         "parameters": task.shown, "data": task.data, "inputs": task.inputs,
         "formats": sorted(task.formats), "outputs": outputs, "version": task.version,
