@@ -1,0 +1,133 @@
+"""Remittances: world totals, top recipients and senders, dependence, change and the 2020 shock.
+
+Everything here works on the canonical ``indicators`` table (country, indicator, year, value;
+:mod:`analysis.schemas`) and its two remittance series, World Bank WDI
+``BX.TRF.PWKR.CD.DT`` (personal remittances received, current US$) and ``BM.TRF.PWKR.CD.DT``
+(paid). The table holds countries only, no aggregates.
+
+Computation rules (the same everywhere in this module)
+------------------------------------------------------
+1. **What counts as data.** A country has data for a year when its value is *positive*. The
+   source codes some never-reporting countries (Iran, Singapore, Turkmenistan, Syria since
+   2011 …) as exactly ``0`` in every year; those zeros are treated as *not reported* and are
+   listed as such (:func:`reported_zero`), never counted as a country with data.
+2. **World totals** are sums over the countries with data in the year
+   (:func:`world_total`), with the count and the *large* countries that are missing: those
+   whose GDP is at least ``gdp_share`` of the summed GDP of all countries, or whose flow in an
+   adjacent year was at least ``flow_share`` of the world total (:func:`missing_large`).
+3. **Change** against the year before is computed on the countries with data in *both* years
+   (:func:`world_change`), so that a country entering or leaving the data does not show up as
+   a change.
+4. **Counterfactual** (:func:`counterfactual`). A model is fitted on the logarithm of the series
+   over ``trend_start .. year - 1`` and forecasts ``year``; the point forecast and the 95 %
+   prediction interval are back-transformed with ``exp`` (so the point forecast is the
+   forecast *median* in US$). The world series for the counterfactual is a *balanced panel*:
+   the sum over the countries with data in every year ``trend_start .. year``, so that the
+   trend is not moved by countries entering the data. Candidate models (:data:`MODELS`):
+
+   ``drift``  random walk with drift, ARIMA(0,1,0) with a constant (statsmodels ``ARIMA``);
+   ``holt``   ETS(A,A,N), additive error and trend (statsmodels ``ETSModel``);
+   ``damped`` ETS(A,Ad,N), the same with a damped trend.
+
+   Each is backtested with a rolling origin (:func:`backtest`): for each origin *t* in
+   ``year - n_origins .. year - 1`` it is fitted on ``trend_start .. t - 1`` and forecasts *t*;
+   the absolute percentage errors give the mean absolute percentage error (MAPE).
+   :func:`select_model` picks the model with the lowest MAPE over the forecasts every model
+   could make (ties within 0.1 point go to the simpler model), separately for the world
+   (on its own backtest, so the world result does not depend on the countries selected) and
+   for the selected countries (pooled, one model for all of them). Statsmodels warnings
+   (convergence and the like) are caught here and reported as a ``converged`` flag, never
+   printed. An ETS fit whose smoothing weights are both estimated at zero is flagged
+   ``deterministic``: it is a fixed straight line, and its interval does not widen with the
+   horizon.
+5. **Claims** (:func:`claims_register`) compare a claimed percentage change with the change
+   computed by rule 3: ``consistent`` when within ``tolerance`` percentage points,
+   ``right direction, wrong size`` when the sign agrees, ``contradicted`` otherwise.
+
+Modules
+-------
+:mod:`~analysis.remittances.levels`  flows, totals, top countries, dependence, change, countries
+:mod:`~analysis.remittances.trend`   trend models, backtests and the counterfactual
+:mod:`~analysis.remittances.claims`  the claims register
+:mod:`~analysis.remittances.plots`   charts (imports matplotlib and seaborn only when called)
+
+Everything public is re-exported here: ``from analysis.remittances import X`` works for all.
+"""
+
+from analysis.remittances.claims import CLAIMS, Claim, check_claim, claims_register
+from analysis.remittances.levels import (
+    DEFAULT_GROUP,
+    PAID,
+    RECEIVED,
+    WorldChange,
+    WorldTotal,
+    country_change,
+    dependence,
+    flows,
+    missing_large,
+    reported_years,
+    reported_zero,
+    select_countries,
+    top_countries,
+    world_change,
+    world_total,
+)
+from analysis.remittances.levels import GDP as GDP  # an attribute, as before; not in __all__
+from analysis.remittances.plots import (
+    plot_counterfactual,
+    plot_country_trend,
+    plot_dependence,
+    plot_top,
+    plot_world_trend,
+)
+from analysis.remittances.trend import (
+    MIN_OBS,
+    MODELS,
+    TREND_START,
+    WORLD,
+    Counterfactual,
+    backtest,
+    counterfactual,
+    country_counterfactual,
+    forecast,
+    pooled_mape,
+    select_model,
+)
+
+__all__ = [
+    "CLAIMS",
+    "DEFAULT_GROUP",
+    "MIN_OBS",
+    "MODELS",
+    "PAID",
+    "RECEIVED",
+    "WORLD",
+    "Claim",
+    "Counterfactual",
+    "WorldChange",
+    "WorldTotal",
+    "backtest",
+    "check_claim",
+    "claims_register",
+    "country_change",
+    "counterfactual",
+    "dependence",
+    "flows",
+    "forecast",
+    "missing_large",
+    "plot_counterfactual",
+    "plot_dependence",
+    "plot_top",
+    "plot_world_trend",
+    "pooled_mape",
+    "reported_zero",
+    "select_countries",
+    "select_model",
+    "top_countries",
+    "world_change",
+    "world_total",
+    "TREND_START",
+    "country_counterfactual",
+    "plot_country_trend",
+    "reported_years",
+]
