@@ -1,0 +1,101 @@
+"""Figures of the talent chapter: rank intervals and the heat map of dimension sub-scores."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from analysis.countries import country_name
+
+__all__ = ["HEATMAP_ALT", "RANK_INTERVAL_ALT", "rank_interval_figure", "subscore_heatmap"]
+
+#: Alternative text of :func:`rank_interval_figure`.
+RANK_INTERVAL_ALT = (
+    "Horizontal bars, one per country, ordered from the best median rank at the top; each "
+    "bar spans the rank interval, a dot marks the median simulated rank and a diamond the "
+    "rank of the reference index."
+)
+
+#: Alternative text of :func:`subscore_heatmap`.
+HEATMAP_ALT = (
+    "Heat map with one row per country, ordered by rank, and one column per covered "
+    "dimension; lighter cells are higher sub-scores."
+)
+
+
+def rank_interval_figure(table: pd.DataFrame, *, reference: str) -> Any:
+    """Rank intervals: one bar per country, median simulated rank and reference rank.
+
+    Parameters
+    ----------
+    table : DataFrame
+        As returned by :func:`ranking_table`.
+    reference : str
+        Name of the reference method for the legend, e.g. ``"min-max, arithmetic"``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    from analysis.plotting import PALETTE
+
+    order = table.sort_values(["rank_median", "rank"])
+    fig, ax = plt.subplots(figsize=(8, 1.5 + 0.28 * len(order)))
+    colours = {"ICMPD member state": PALETTE[0], "OECD comparator": PALETTE[1],
+               "other": PALETTE[2]}  # fmt: skip
+    for yi, (_, row) in enumerate(order.iterrows()):
+        colour = colours[row["group"]]
+        ax.hlines(yi, row["rank_p05"], row["rank_p95"], color=colour, linewidth=3, alpha=0.6)
+        ax.plot(row["rank_median"], yi, "o", color=colour, markersize=6)
+        ax.plot(row["rank"], yi, "D", markerfacecolor="none", markeredgecolor="black",
+                markersize=7)  # fmt: skip
+    ax.set_yticks(list(range(len(order))), [f"{country_name(c)} ({c})" for c in order.index])
+    ax.invert_yaxis()
+    ax.set_xlabel("Rank (1 = most attractive)")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    handles = [Line2D([], [], color=c, linewidth=3, label=g)
+               for g, c in colours.items() if g in set(order["group"])]  # fmt: skip
+    handles += [
+        Line2D([], [], marker="o", color="grey", linestyle="none", label="median simulated rank"),
+        Line2D([], [], marker="D", markerfacecolor="none", markeredgecolor="black",
+               linestyle="none", label=f"rank with {reference} (reference)"),
+    ]  # fmt: skip
+    ax.set_xlim(0.5, len(order) + 0.5)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.6 / fig.get_figheight()),
+              ncol=2, fontsize="small", frameon=False)  # fmt: skip
+    return fig
+
+
+def subscore_heatmap(index: pd.DataFrame, order: Sequence[str]) -> Any:
+    """Heat map of the dimension sub-scores, one row per country in ``order``.
+
+    Parameters
+    ----------
+    index : DataFrame
+        As returned by :func:`composite_index` with dimensions.
+    order : sequence of str
+        ISO-3 codes, top to bottom.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    dim_cols = [c for c in index.columns if c.startswith("dim_")]
+    heat = index.loc[list(order), dim_cols].rename(columns=lambda c: c.removeprefix("dim_"))
+    heat.index = [f"{country_name(c)} ({c})" for c in heat.index]
+    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(dim_cols), 1.5 + 0.28 * len(heat)))
+    sns.heatmap(heat, annot=True, fmt=".2f", cmap="viridis", cbar_kws={"label": "sub-score"},
+                ax=ax)  # fmt: skip
+    ax.set_xticklabels([t.get_text().replace(" ", "\n", 1) for t in ax.get_xticklabels()],
+                       rotation=0)  # fmt: skip
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    return fig
