@@ -176,6 +176,7 @@ def test_remittances_world_change_and_top_recipient(runs, raw, run, year):
     assert kf["remittances_top_recipient"] == now.idxmax()
     interval = kf["_doc"]["key_figures"]["remittances_vs_trend_pct"]
     assert interval["ci_low"] < interval["ci_high"]
+    assert f"<h1 id=\"top\">Remittances in {year}:" in kf["_html"]
 
 
 def test_remittances_world_figures_do_not_depend_on_countries(runs):
