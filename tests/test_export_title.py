@@ -47,3 +47,18 @@ def test_without_a_notebook_title_the_registry_title_stays(monkeypatch):
 def test_empty_title_is_refused():
     with pytest.raises(ValueError, match="cannot be empty"):
         display.title("  ")
+
+
+def test_dollar_amounts_in_prose_keep_their_formatting(monkeypatch):
+    """Two "US$" in one paragraph are not inline maths: the bold between them is kept."""
+    outputs = []
+    monkeypatch.setattr(display, "_publish", lambda data, metadata=None: outputs.append(
+        nbformat.v4.new_output("display_data", data=data, metadata=metadata or {})))
+    display.prose("Received **US$ 661.6 billion**; paid US$ 435.1 billion, see `a$b`.")
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("show.prose(...)")
+    cell.outputs = outputs
+    nb.cells = [cell]
+    html, _ = to_html(nb, title="T", **COMMON)
+    assert "<strong>US$ 661.6 billion</strong>" in html
+    assert "paid US$ 435.1 billion" in html and "<code>a$b</code>" in html

@@ -61,6 +61,25 @@ ALLOWED_STYLES = ["text-align"]
 _RESERVED_IDS = {"top", "contents", "about"}
 
 
+
+_CODE = re.compile(r"(```[\s\S]*?```|`[^`\n]*`)")
+
+
+def escape_dollars(text: str) -> str:
+    """Escape ``$`` outside code, so that "US$ 1 … US$ 2" is text, not inline maths.
+
+    The drafts load no maths renderer (they must open offline), and nbconvert's Markdown
+    parser would otherwise take the text between two dollar signs as a formula and leave it
+    unformatted (bold and links inside it were lost).
+
+    Examples
+    --------
+    >>> print(escape_dollars("**US$ 1** and US$ 2 in `a$b`"))
+    **US\\$ 1** and US\\$ 2 in `a$b`
+    """
+    parts = _CODE.split(text)
+    return "".join(p if i % 2 else re.sub(r"(?<!\\)\$", r"\\$", p) for i, p in enumerate(parts))
+
 def sanitizer() -> SanitizeHTML:
     """nbconvert's bleach-based sanitiser with the allow-list of the chapter drafts."""
     return SanitizeHTML(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, styles=ALLOWED_STYLES,
@@ -135,7 +154,8 @@ class ChapterPreprocessor(Preprocessor):
             item = block.to_dict()
             if block.kind == "markdown":
                 item["html"] = _finish_fragment(
-                    clean_html(markdown2html(neutralise_html(block.text))), anchors, toc)
+                    clean_html(markdown2html(escape_dollars(neutralise_html(block.text)))),
+                    anchors, toc)
             elif block.kind == "html":
                 item["html"] = _finish_fragment(clean_html(block.text), anchors, toc)
             elif block.kind == "figure" and not block.labelled:
