@@ -24,43 +24,26 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import bench_env, copy_notebooks, run_timed
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "benchmarks" / "results" / "build.json"
 
 
-def _run(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, int]:
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True)
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.strip().splitlines()[-3:])
-        print(f"  ! {' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cmd[:3]))} "
-              f"exited {proc.returncode}: {tail}", file=sys.stderr)
-    return seconds, proc.returncode
-
-
 def _prepare(work: Path) -> tuple[Path, list]:
-    """Copy the registry and the existing notebooks into ``work``; return the registry."""
-    from analysis.config import CHAPTERS_FILE
+    """Copy the notebooks into ``work``; return the registry and the chapters ``build`` runs
+    (those of the report whose notebook exists)."""
     from analysis.pipeline.chapters import load_chapters
 
-    nbdir = work / "notebooks"
-    nbdir.mkdir(parents=True)
-    shutil.copy2(CHAPTERS_FILE, nbdir / "chapters.toml")
-    for path in CHAPTERS_FILE.parent.glob("*.ipynb"):
-        shutil.copy2(path, nbdir / path.name)
-    # The chapters `build` runs: those of the report whose notebook exists.
-    chapters = [c for c in load_chapters(nbdir / "chapters.toml").values()
-                if c.exists and c.report]
-    return nbdir / "chapters.toml", chapters
+    registry = copy_notebooks(work)
+    chapters = [c for c in load_chapters(registry).values() if c.exists and c.report]
+    return registry, chapters
 
 
 def baseline(chapters: list, work: Path, env: dict[str, str], data_dir: Path) -> dict:
@@ -77,10 +60,10 @@ def baseline(chapters: list, work: Path, env: dict[str, str], data_dir: Path) ->
     for chapter in chapters:
         params = {**resolve_parameters(chapter, {}, info), "data_dir": str(data_dir)}
         executed = out / f"{chapter.id}.ipynb"
-        t1, rc1 = _run([str(BIN / "papermill"), str(chapter.notebook), str(executed),
+        t1, rc1 = run_timed([str(BIN / "papermill"), str(chapter.notebook), str(executed),
                         "-k", "python3", "--no-progress-bar", "--cwd",
                         str(chapter.notebook.parent), "-y", json.dumps(params)], env)
-        t2, rc2 = _run([str(BIN / "jupyter"), "nbconvert", "--to", "html", str(executed),
+        t2, rc2 = run_timed([str(BIN / "jupyter"), "nbconvert", "--to", "html", str(executed),
                         "--output-dir", str(out)], env)
         per[chapter.id] = t1 + t2
         if rc1 or rc2:
@@ -97,7 +80,7 @@ def _build(registry: Path, out: Path, env: dict[str, str], jobs: int | None,
         cmd += ["--jobs", str(jobs)]
     if force:
         cmd.append("--force")
-    return _run(cmd, env)
+    return run_timed(cmd, env)
 
 
 def _executed(out: Path, since: float) -> list[str]:
@@ -149,16 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = resolve_data_dir().path
     work = Path(tempfile.mkdtemp(prefix="migration-report-bench-"))
     try:
-        env = {**os.environ, "MIGRATION_CACHE_DIR": str(work / "cache"),
-               "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1700000000"),
-               "PYTHONHASHSEED": "0"}
-        env.pop("MIGRATION_CHAPTERS_FILE", None)
-        # Both sides run kernels with one BLAS thread, as the pipeline does, so the notebooks'
-        # own work is the same and the difference is the machinery around them.
-        from analysis.pipeline.execute import BLAS_THREAD_VARIABLES
-
-        for var in BLAS_THREAD_VARIABLES:
-            env.setdefault(var, "1")
+        env = bench_env(work)
         registry, chapters = _prepare(work)
         if not chapters:
             print("no chapter notebook exists yet; nothing to measure", file=sys.stderr)

@@ -26,11 +26,11 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _common import bench_env, copy_notebooks, run_timed
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -41,31 +41,6 @@ COUNTRIES = (
     "SEN", "MLI", "GIN", "CIV", "ERI", "SOM", "SDN", "ETH", "UKR", "GEO", "ARM", "KGZ", "TJK",
     "UZB", "IND", "LKA", "NPL",
 )
-def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True)
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stderr.strip().splitlines()[-3:])
-        print(f"  ! {Path(cmd[0]).name} {cmd[1]} exited {proc.returncode}: {tail}",
-              file=sys.stderr)
-    return seconds, proc.returncode
-
-
-def _prepare(work: Path) -> Path:
-    """Copy the registry and the notebooks into ``work``; return the copied registry."""
-    from analysis.config import CHAPTERS_FILE
-
-    nbdir = work / "notebooks"
-    nbdir.mkdir(parents=True)
-    registry = nbdir / "chapters.toml"
-    shutil.copy2(CHAPTERS_FILE, registry)
-    for path in CHAPTERS_FILE.parent.glob("*.ipynb"):
-        shutil.copy2(path, nbdir / path.name)
-    return registry
-
-
 def baseline(chapter, name: str, values: list[str], fixed: dict[str, str], work: Path,
              env: dict[str, str], data_dir: Path) -> dict:
     """(a) papermill CLI + jupyter nbconvert, one value after the other."""
@@ -82,10 +57,10 @@ def baseline(chapter, name: str, values: list[str], fixed: dict[str, str], work:
         params = {**resolve_parameters(chapter, {**fixed, name: value}, info),
                   "data_dir": str(data_dir)}
         executed = out / f"{chapter.id}_{value}.ipynb"
-        t1, rc1 = _run([str(BIN / "papermill"), str(chapter.notebook), str(executed),
+        t1, rc1 = run_timed([str(BIN / "papermill"), str(chapter.notebook), str(executed),
                         "-k", "python3", "--no-progress-bar", "--cwd",
                         str(chapter.notebook.parent), "-y", json.dumps(params)], env)
-        t2, rc2 = _run([str(BIN / "jupyter"), "nbconvert", "--to", "html", str(executed),
+        t2, rc2 = run_timed([str(BIN / "jupyter"), "nbconvert", "--to", "html", str(executed),
                         "--output-dir", str(out)], env)
         per[value] = t1 + t2
         if rc1 or rc2:
@@ -101,7 +76,7 @@ def _sweep(registry: Path, chapter: str, name: str, values: list[str], fixed: di
            "--jobs", str(jobs)]
     for key, value in fixed.items():
         cmd += ["-p", f"{key}={value}"]
-    return _run(cmd, env)
+    return run_timed(cmd, env)
 
 
 def _statuses(out: Path, chapter: str) -> dict[str, int]:
@@ -148,7 +123,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from analysis.config import resolve_data_dir
     from analysis.pipeline.chapters import load_chapters
-    from analysis.pipeline.execute import BLAS_THREAD_VARIABLES
     from analysis.pipeline.params import parse_assignments
 
     values = [v.strip() for v in args.values.split(",") if v.strip()]
@@ -157,13 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     jobs = args.jobs or os.cpu_count() or 1
     work = Path(tempfile.mkdtemp(prefix="migration-report-sweep-bench-"))
     try:
-        env = {**os.environ, "MIGRATION_CACHE_DIR": str(work / "cache"),
-               "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1700000000"),
-               "PYTHONHASHSEED": "0"}
-        env.pop("MIGRATION_CHAPTERS_FILE", None)
-        for var in BLAS_THREAD_VARIABLES:
-            env.setdefault(var, "1")
-        registry = _prepare(work)
+        env = bench_env(work)
+        registry = copy_notebooks(work)
         chapter = load_chapters(registry).get(args.chapter)
         if chapter is None or not chapter.exists:
             print(f"chapter {args.chapter} is not registered or its notebook does not exist",
@@ -174,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             "fixed": fixed, "jobs": jobs, "cpus": os.cpu_count(),
             "python": platform.python_version(), "platform": platform.platform(),
             "data_dir": str(data_dir),
-            "kernel_env": {v: env[v] for v in BLAS_THREAD_VARIABLES},
+            "kernel_env": {v: env[v] for v in env if v.endswith("_NUM_THREADS")},
         }
         print(f"{args.chapter} over {len(values)} values of {args.param_name}; {jobs} jobs; "
               f"{os.cpu_count()} CPUs; data {data_dir}")
