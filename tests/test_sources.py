@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis.pipeline.fingerprint import data_checksums
 from analysis.schemas import TABLES
-from analysis.sources import data_checksums, load_table, provenance, verify_checksums
+from analysis.sources import load_table, provenance, verify_checksums
 from analysis.sources.snapshot import MAX_SNAPSHOT_BYTES, SNAPSHOT_INDEX, build_snapshot
 
 

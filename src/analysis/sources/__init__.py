@@ -25,7 +25,6 @@ from analysis.sources.base import Provenance, SourceAdapter, registry
 __all__ = [
     "Provenance",
     "SourceAdapter",
-    "data_checksums",
     "load_table",
     "provenance",
     "registry",
@@ -80,17 +79,6 @@ def provenance(table: str, data_dir: str | os.PathLike[str] | None = None) -> Pr
     """Provenance (producer, dataset, vintage, licence) of a table in the chosen data."""
     directory, adapter = _adapter(data_dir)
     return adapter.provenance(directory, table)
-
-
-def data_checksums(data_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
-    """SHA-256 of every file the canonical tables are read from, by file name (sorted)."""
-    directory, adapter = _adapter(data_dir)
-    out: dict[str, str] = {}
-    for table in TABLES:
-        for path in adapter.files(directory, table):
-            if path.is_file():
-                out[path.name] = sha256_file(path)
-    return dict(sorted(out.items()))
 
 
 _SHA_LINE = re.compile(r"^([0-9a-f]{64})\s+\*?(\S+)\s*$")

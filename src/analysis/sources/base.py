@@ -88,10 +88,6 @@ class AdapterRegistry:
         self._adapters[adapter.name] = adapter
         return adapter
 
-    def names(self) -> list[str]:
-        """Registered adapter names, in registration order."""
-        return list(self._adapters)
-
     def get(self, name: str) -> SourceAdapter:
         """The adapter called ``name``."""
         try:
