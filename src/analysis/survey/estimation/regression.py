@@ -57,8 +57,8 @@ def _design_matrix(
             levels = _categories(s)
             if len(levels) < 2:
                 raise ModelNotIdentified(
-                    f"The model is not identified: predictor {pred} has only one observed "
-                    "level among the respondents used.")
+                    f"The model is not identified because predictor {pred} has only one "
+                    "observed level among the respondents used.")
             ref = levels[0]
             for lev in levels[1:]:
                 name = f"{pred}[{lev}]"
@@ -99,15 +99,15 @@ def check_identified(y: np.ndarray, x: np.ndarray, names: Sequence[str],
     y = np.asarray(y, dtype=float)
     if y.size == 0 or np.all(y == y[0]):
         raise ModelNotIdentified(
-            f"The model is not identified: {outcome} has no variation among the "
+            f"The model is not identified because {outcome} has no variation among the "
             f"{y.size:,} respondents used.")
     rank = np.linalg.matrix_rank(x)
     if rank < x.shape[1]:
         for j in range(1, x.shape[1]):
             if np.linalg.matrix_rank(x[:, : j + 1]) <= j:
                 raise ModelNotIdentified(
-                    f"The model is not identified: the design is singular ({names[j]} is a "
-                    "combination of the terms before it).")
+                    f"The model is not identified because the design is singular ({names[j]} "
+                    "is a combination of the terms before it).")
     # Separation: a direction d with s_i x_i'd >= 0 for all i and sum_i s_i x_i'd >= 1.
     s = 2 * y - 1
     a = x * s[:, None]
@@ -123,8 +123,9 @@ def check_identified(y: np.ndarray, x: np.ndarray, names: Sequence[str],
         d = res.x / np.max(np.abs(res.x))
         terms = [names[j] for j in range(1, k) if abs(d[j]) > 1e-7] or ["the intercept"]
         raise ModelNotIdentified(
-            f"The model is not identified: {outcome} is perfectly or quasi-completely "
-            f"separated by {', '.join(terms)}, so the odds ratios would be infinite.")
+            f"The model is not identified because {outcome} is perfectly or "
+            f"quasi-completely separated by {', '.join(terms)}, so the odds ratios would be "
+            "infinite.")
 
 
 def survey_logit(
@@ -208,8 +209,8 @@ def survey_logit(
     dfree = design.df(used) - (xm.shape[1] - 1)
     if dfree <= 0:
         raise ModelNotIdentified(
-            f"The model is not identified by the design: {xm.shape[1]} coefficients need "
-            f"more than {design.df(used) + 1} PSUs beyond one per stratum.")
+            f"The model is not identified because {xm.shape[1]} coefficients need more "
+            f"degrees of freedom than the design's {design.df(used)}.")
     q = float(stats.t.ppf(0.5 + level / 2, dfree))
     names = list(x.columns)
     rows = []
