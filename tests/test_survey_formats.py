@@ -216,3 +216,31 @@ def test_chapter_runs_on_the_field_survey(fmt, tmp_path):
     for value in pd.concat([raw["resp_name"], raw["phone"], raw["gps"]]).unique():
         assert value not in text
     assert not np.any([col in text for col in ("resp_name", '"phone"', "gps")])
+
+
+@pytest.mark.notebooks
+def test_chapter_publishes_no_model_that_is_not_identified(tmp_path):
+    """Everyone aware: shares of 100% get Korn-Graubard intervals, the regression is refused."""
+    import papermill as pm
+
+    raw = _raw()
+    raw.loc[raw["q_aware"] == "2", "q_aware"] = "1"
+    data = tmp_path / "all_yes.csv"
+    raw.to_csv(data, index=False)
+    out = tmp_path / "out.ipynb"
+    pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name="python3", progress_bar=False,
+                        cwd=str(tmp_path),
+                        parameters={"survey_path": str(data), "codebook_path": str(CODEBOOK),
+                                    "by": "country"})
+    nb = json.loads(out.read_text())
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
+    assert not [o for o in outputs if o["output_type"] in ("error", "stream")]
+    data_out = [o.get("data", {}) for o in outputs]
+    prose = "\n".join("".join(d["text/markdown"]) for d in data_out if "text/markdown" in d)
+    assert ("No regression is published: the model is not identified because aware_legal has "
+            "no variation among the") in prose
+    tables = [d[show.TABLE_MIME] for d in data_out if show.TABLE_MIME in d]
+    assert not any("Odds ratio" in t["columns"] for t in tables)
+    shares = next(t for t in tables if t["columns"][:2] == ["Country", "Share"])
+    npl = next(row for row in shares["rows"] if row[0] == "NPL")
+    assert npl[1] == "100.0%" and npl[2] != "100.0%"  # an interval, not a point
