@@ -94,14 +94,16 @@ class Survey:
         Raises
         ------
         ValueError
-            If ``outcome`` is not a binary variable of the survey or a ``by`` column of the
-            survey is not a categorical one.
+            If ``outcome`` is not a binary variable of the survey (or nobody answered it) or a
+            ``by`` column of the survey is not a categorical one.
         """
         df = self.data
         if outcome not in df.columns or not pd.api.types.is_bool_dtype(df[outcome].dtype):
             binary = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c].dtype)]
             raise ValueError(f"outcome={outcome!r} must be a binary variable of the survey: "
                              f"{', '.join(binary) or '(none)'}")
+        if not df[outcome].notna().any():
+            raise ValueError(f"outcome={outcome!r} has no answers in the survey")
         categorical = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
         bad = [b for b in by if b in df.columns and b not in categorical]
         if bad or not by:

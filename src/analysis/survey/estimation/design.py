@@ -292,6 +292,9 @@ def _categories(series: pd.Series) -> list[Any]:
 def _frame(rows: list[dict[str, Any]], by: list[str], df: pd.DataFrame,
            extra: Sequence[str]) -> pd.DataFrame:
     out = pd.DataFrame(rows)
+    if out.empty:  # no domain with an answer: the columns, no rows
+        out = pd.DataFrame(columns=[*by, *extra, "estimate", "se", "ci_low", "ci_high", "deff",
+                                    "n", "n_missing", "df"])
     for col in by:
         if isinstance(df[col].dtype, pd.CategoricalDtype):
             out[col] = pd.Categorical(out[col], categories=df[col].cat.categories)
