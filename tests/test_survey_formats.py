@@ -199,6 +199,8 @@ def test_chapter_runs_on_the_field_survey(fmt, tmp_path):
                for d in data_out if show.KEY_FIGURE_MIME in d}
     assert set(figures) == {"respondents", "psus", "cells_suppressed"}
     assert figures["respondents"]["value"] == 364 and figures["psus"]["value"] == 38
+    audit = figures["cells_suppressed"]
+    assert audit["audit_checked"] >= audit["value"] - audit["audit_added"] > 0
     # Sri Lanka (4 respondents): no share, interval or count in any table.
     tables = [d[show.TABLE_MIME] for d in data_out if show.TABLE_MIME in d]
     assert any("odds" in " ".join(t["columns"]).lower() for t in tables)
