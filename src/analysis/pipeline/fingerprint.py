@@ -6,7 +6,8 @@ A chapter's key (:func:`chapter_key`) hashes everything its draft depends on:
 - its parameters (with the content of any file a ``path`` parameter names);
 - the input data: every file of the data directory, hashed directly (no pandas);
 - the ``analysis`` package source (code and export templates);
-- the installed distributions and their versions (:mod:`importlib.metadata`), and Python's.
+- the versions of the installed distributions the project depends on (its dependency
+  closure, :func:`dependency_closure`), and Python's.
 
 File hashes are remembered by (size, modification time, inode) in a small JSON file in the
 cache directory, the way ``git`` keeps its index, so an unchanged data directory is not read
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -134,14 +136,72 @@ def package_digest() -> str:
     return h.hexdigest()
 
 
+#: The distribution whose dependency closure the environment digest covers.
+PROJECT_DISTRIBUTION = "migration-report"
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def dependency_closure(root: str = PROJECT_DISTRIBUTION) -> dict[str, str] | None:
+    """The installed distributions ``root`` needs, directly or not, with their versions.
+
+    Walks the ``Requires-Dist`` metadata (:mod:`importlib.metadata`) from ``root`` without its
+    extras: the packages a chapter can import. Requirements whose environment marker does not
+    hold here, and optional ones not installed, are left out.
+
+    Returns
+    -------
+    dict or None
+        Canonical name -> version, sorted; ``None`` when ``root`` is not installed.
+    """
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    found: dict[str, str] = {}
+    todo: list[tuple[str, frozenset[str]]] = [(root, frozenset())]
+    seen: set[tuple[str, frozenset[str]]] = set()
+    while todo:
+        name, extras = todo.pop()
+        if (name, extras) in seen:
+            continue
+        seen.add((name, extras))
+        try:
+            dist = distribution(name)
+        except PackageNotFoundError:
+            if name == root:
+                return None
+            continue
+        found[name] = dist.version
+        for text in dist.requires or []:
+            try:
+                req = Requirement(text)
+            except InvalidRequirement:
+                continue
+            if req.marker is not None and not any(
+                    req.marker.evaluate({"extra": e}) for e in (extras or {""})):
+                continue
+            todo.append((_canonical(req.name), frozenset(req.extras)))
+    return dict(sorted(found.items()))
+
+
 @cache
 def environment_digest() -> str:
-    """SHA-256 over Python's version and every installed distribution with its version."""
+    """SHA-256 over Python's version and the project's installed dependencies with versions.
+
+    Only the dependency closure of the project counts (:func:`dependency_closure`): installing
+    a tool into the environment (pre-commit, a linter) does not make every chapter run again.
+    Without the project installed as a distribution, every installed distribution counts.
+    """
     from importlib.metadata import distributions
 
-    found = sorted({f"{(d.metadata['Name'] or '').lower()}=={d.version}"
-                    for d in distributions()})
-    return digest({"python": sys.version, "distributions": found})
+    closure = dependency_closure()
+    if closure is None:
+        closure = dict(sorted({_canonical(d.metadata["Name"] or ""): d.version
+                               for d in distributions()}.items()))
+    return digest({"python": sys.version, "distributions": closure})
 
 
 def parameter_files(values: Mapping[str, Any], path_params: Iterable[str],
