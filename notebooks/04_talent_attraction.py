@@ -11,7 +11,7 @@ indicators_path: str = ""  # User indicator CSV
 mapping_path: str = ""  # YAML mapping of the user indicators
 normalisation: str = "minmax"  # Normalisation
 aggregation: str = "arithmetic"  # Aggregation
-weights: str = ""  # Indicator weights, e.g. 'gdp_per_capita_ppp=2,unemployment_pct=1' ('' : equal)
+weights: str = ""  # Indicator weights, e.g. 'gdp_per_capita_ppp:2,unemployment_pct:1' ('' : equal)
 n_draws: int = 1000  # Monte Carlo draws for the rank intervals
 seed: int = 0  # Seed of the Monte Carlo draws
 data_dir: str = ""  # Input data directory ('' : MIGRATION_DATA_DIR, data/raw or the snapshot)

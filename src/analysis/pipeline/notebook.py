@@ -138,6 +138,9 @@ def parameters_cell(chapter: Chapter) -> str:
     year: int = 2020  # Report year
     data_dir: str = ""  # Input data directory ('' : MIGRATION_DATA_DIR, data/raw or the snapshot)
     """
+    odd = [name for name, spec in chapter.parameters.items() if "=" in spec.help]
+    if odd:  # papermill skips a line with two '=' (it would vanish from --help-notebook)
+        raise ValueError(f"chapter '{chapter.id}': the help of {', '.join(odd)} contains '='")
     lines = [f"{name}: {ANNOTATIONS[spec.type]} = {_literal(spec.default)}  # {spec.help}"
              for name, spec in chapter.parameters.items()]
     lines.append(f'{DATA_DIR_PARAMETER}: str = ""  # {DATA_DIR_HELP}')
