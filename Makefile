@@ -2,8 +2,10 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 PYTHON ?= python3
-# An active conda environment is used as it is (no second environment); else .venv with pip.
-VENV ?= $(if $(CONDA_PREFIX),$(CONDA_PREFIX),.venv)
+# An active conda environment (other than `base`) is used as it is, with no second
+# environment; else .venv with pip. `make VENV=… PYTHON=…` overrides either.
+CONDA_ENV := $(if $(filter-out base,$(CONDA_DEFAULT_ENV)),$(CONDA_PREFIX))
+VENV ?= $(if $(CONDA_ENV),$(CONDA_ENV),.venv)
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.migration-report-stamp
 KERNEL := migration-report

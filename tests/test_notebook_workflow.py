@@ -267,3 +267,23 @@ def test_figure_caption_and_source_show_under_the_figure_but_not_in_the_drafts(m
     html, warnings = to_html(nb, chapter="demo", title="Demo", parameters={}, data={},
                              version="0", date="2024-01-01")
     assert html.count("Detections &lt;by&gt; route") == 1 and not warnings
+
+
+# --- make -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("conda_env", "prefix"), [("mr", "/opt/conda/envs/mr"), ("base", None)])
+def test_make_env_installs_into_an_active_conda_environment(tmp_path, conda_env, prefix):
+    """`make env` plans its installs in the active conda env (not `base`), else in .venv;
+    either way it installs the dev extra and the named kernel with --sys-prefix."""
+    import os
+
+    env = {**os.environ, "CONDA_PREFIX": prefix or "/opt/conda",
+           "CONDA_DEFAULT_ENV": conda_env}
+    env.pop("VENV", None)
+    done = subprocess.run(["make", "-n", "-B", "env"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, check=True)
+    target = prefix or ".venv"
+    assert f'{target}/bin/python -m pip install --quiet -e ".[test,dev]"' in done.stdout
+    assert f"{target}/bin/python -m ipykernel install --sys-prefix --name {KERNEL_NAME}" \
+        in done.stdout
