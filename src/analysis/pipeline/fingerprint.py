@@ -144,6 +144,30 @@ def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def _header(dist: Any) -> tuple[str, str, list[str]]:
+    """Name, version and ``Requires-Dist`` of a distribution, from its metadata's header.
+
+    Reads the header block only: :attr:`importlib.metadata.Distribution.metadata` parses the
+    whole file (long descriptions included), which made this walk take seconds.
+    """
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    name, version, requires = "", "", []
+    for line in text.split("\n\n", 1)[0].splitlines():
+        key, _, value = line.partition(":")
+        if key == "Name":
+            name = value.strip()
+        elif key == "Version":
+            version = value.strip()
+        elif key == "Requires-Dist":
+            requires.append(value.strip())
+    if not requires and dist.read_text("METADATA") is None:  # an old egg-info
+        requires = list(dist.requires or [])
+    return name, version, requires
+
+
+_EXTRA = re.compile(r"""extra\s*==\s*['"]([^'"]+)['"]""")
+
+
 def dependency_closure(root: str = PROJECT_DISTRIBUTION) -> dict[str, str] | None:
     """The installed distributions ``root`` needs, directly or not, with their versions.
 
@@ -156,26 +180,32 @@ def dependency_closure(root: str = PROJECT_DISTRIBUTION) -> dict[str, str] | Non
     dict or None
         Canonical name -> version, sorted; ``None`` when ``root`` is not installed.
     """
-    from importlib.metadata import PackageNotFoundError, distribution
+    from importlib.metadata import distributions
 
     from packaging.requirements import InvalidRequirement, Requirement
 
+    installed: dict[str, tuple[str, list[str]]] = {}
+    for dist in distributions():  # one scan of sys.path, not one per requirement
+        name, version, requires = _header(dist)
+        installed.setdefault(_canonical(name), (version, requires))
     found: dict[str, str] = {}
-    todo: list[tuple[str, frozenset[str]]] = [(root, frozenset())]
+    todo: list[tuple[str, frozenset[str]]] = [(_canonical(root), frozenset())]
     seen: set[tuple[str, frozenset[str]]] = set()
     while todo:
         name, extras = todo.pop()
         if (name, extras) in seen:
             continue
         seen.add((name, extras))
-        try:
-            dist = distribution(name)
-        except PackageNotFoundError:
-            if name == root:
+        if name not in installed:
+            if name == _canonical(root):
                 return None
             continue
-        found[name] = dist.version
-        for text in dist.requires or []:
+        version, requires = installed[name]
+        found[name] = version
+        for text in requires:
+            wanted = set(_EXTRA.findall(text))
+            if wanted and not wanted & extras:
+                continue  # only for an extra not asked for (most markers): skip the parse
             try:
                 req = Requirement(text)
             except InvalidRequirement:
