@@ -33,7 +33,7 @@ from rich.console import Console
 from analysis.config import PROJECT_ROOT
 from analysis.errors import ParameterError, ReportError
 from analysis.pipeline import cache
-from analysis.pipeline.chapters import Chapter, chapters_file, load_chapters
+from analysis.pipeline.chapters import Chapter, chapters_file, load_chapters, unknown_chapter
 from analysis.pipeline.datainfo import DataInfo, open_input_data
 from analysis.pipeline.execute import Result, Task, clean_tmp, now_iso, run_pool
 from analysis.pipeline.fingerprint import (
@@ -53,8 +53,9 @@ class BuildOptions:
 
     Attributes
     ----------
-    out : Path
-        Output directory.
+    out : Path, optional
+        Output directory; ``None`` for ``run`` gives ``reports/runs/CHAPTER/PARAMETERS``
+        (:func:`run_dir`), so a run never replaces the annual draft in ``reports/``.
     data_dir : path-like, optional
         Input data (default: the precedence of :mod:`analysis.config`).
     jobs : int, optional
@@ -71,7 +72,7 @@ class BuildOptions:
         Seconds a notebook cell may run.
     """
 
-    out: Path
+    out: Path | None
     data_dir: str | os.PathLike[str] | None = None
     jobs: int | None = None
     force: bool = False
@@ -142,8 +143,7 @@ def _select(chapters: dict[str, Chapter], ids: Sequence[str] | None,
         return [c for c in chapters.values() if c.report]
     unknown = [i for i in ids if i not in chapters]
     if unknown:
-        raise ParameterError(f"unknown chapter(s) {', '.join(unknown)}; chapters: "
-                             f"{', '.join(chapters)}")
+        raise ParameterError(unknown_chapter(unknown, list(chapters)))
     selected = [chapters[i] for i in ids]
     for chapter in selected:
         if not chapter.exists:
@@ -172,6 +172,21 @@ def shown_parameters(chapter: Chapter, values: Mapping[str, Any]) -> dict[str, A
         if spec.type == "path" and shown.get(name):
             shown[name] = _label(Path(shown[name]), PROJECT_ROOT)
     return shown
+
+
+def run_dir(chapter: Chapter, values: Mapping[str, Any], overrides: Mapping[str, str]) -> Path:
+    """Where ``run`` writes without ``--out``: ``reports/runs/CHAPTER/PARAMETERS``.
+
+    ``PARAMETERS`` names the values given with ``-p`` (validated, in registry order, as
+    :func:`~analysis.pipeline.sweep.combination_name` names a sweep's folders), or is
+    ``defaults``.
+    """
+    from analysis.config import REPORTS_DIR
+    from analysis.pipeline.sweep import combination_name
+
+    shown = shown_parameters(chapter, values)
+    given = {name: shown[name] for name in chapter.parameters if name in overrides}
+    return REPORTS_DIR / "runs" / chapter.id / (combination_name(given) or "defaults")
 
 
 def _validate(selected: list[Chapter], overrides: Mapping[str, str],
@@ -394,6 +409,12 @@ def build(chapter_ids: Sequence[str] | None = None, overrides: Mapping[str, str]
     inputs = open_input_data(options.data_dir)
     choice, data, hasher, info = inputs.choice, inputs.checksums, inputs.hasher, inputs.info
     values = _validate(selected, overrides, info)
+    if options.out is None:  # `run` writes beside the annual report, `build` into it
+        from analysis.config import REPORTS_DIR
+
+        one = chapter_ids is not None and len(selected) == 1
+        options.out = (run_dir(selected[0], values[selected[0].id], overrides) if one
+                       else REPORTS_DIR)
     out = Path(options.out).expanduser().resolve()
     options.out = out
     jobs = options.jobs or os.cpu_count() or 1
