@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -45,3 +46,33 @@ def atomic_write_with(path: Path, writer: Callable[[Path], object]) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def regular_file(path: Path) -> Path:
+    """Check that ``path`` is a regular file (following symlinks), or raise a ``DataError``.
+
+    A FIFO would block a read forever, ``/dev/zero`` never ends, and a symlink loop or a
+    dangling symlink gives an ``OSError``: each is refused with one message naming the file.
+
+    Returns
+    -------
+    Path
+        ``path`` unchanged.
+    """
+    from analysis.errors import DataError
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise DataError(path, f"is a dangling symlink (to {os.readlink(path)})") from None
+        raise DataError(path, "file not found") from None
+    except OSError as exc:  # ELOOP (a symlink loop), ENAMETOOLONG, EACCES …
+        raise DataError(path, f"cannot be opened: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a directory" if stat.S_ISDIR(st.st_mode) else
+                "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else
+                "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
+                "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise DataError(path, f"is {kind}, not a regular file")
+    return path

@@ -13,7 +13,6 @@ import gzip
 import io
 import math
 import os
-import stat
 import warnings
 import zlib
 from collections import Counter
@@ -25,6 +24,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.errors import DataError
+from analysis.io import regular_file
 from analysis.schemas import CHECK_COLUMNS, INDICATOR_BOUNDS, TableSpec
 
 NumericKind = Literal["int", "float"]
@@ -40,34 +40,6 @@ def _line(index: int) -> int:
 #: a larger Eurostat file goes through ``migration-report data ingest``). A 3 MB gzip bomb
 #: that inflates to gigabytes stops at this many bytes instead of ending in a MemoryError.
 MAX_TABLE_BYTES = 512 * 1024 * 1024
-
-
-def regular_file(path: Path) -> Path:
-    """Check that ``path`` is a readable regular file (following symlinks), or raise.
-
-    A FIFO would block the read forever, ``/dev/zero`` never ends, and a symlink loop or a
-    dangling symlink gives an ``OSError``: each is refused with one :class:`DataError`.
-
-    Returns
-    -------
-    Path
-        ``path`` unchanged.
-    """
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        if os.path.islink(path):
-            raise DataError(path, f"is a dangling symlink (to {os.readlink(path)})") from None
-        raise DataError(path, "file not found") from None
-    except OSError as exc:  # ELOOP, ENAMETOOLONG, EACCES …
-        raise DataError(path, f"cannot be opened: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(st.st_mode):
-        kind = ("a directory" if stat.S_ISDIR(st.st_mode) else
-                "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else
-                "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
-                "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
-        raise DataError(path, f"is {kind}, not a regular file")
-    return path
 
 
 def _read_capped(path: Path, limit: int) -> bytes:
