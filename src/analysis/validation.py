@@ -338,7 +338,7 @@ def validate_table(
             problem = f"column problem: {first['failure_case']}"
         else:
             problem = f"{len(index)} value(s) fail the check '{check}'"
-            if column is None and check in CHECK_COLUMNS:  # a check over several columns
+            if check in CHECK_COLUMNS:  # a check over several columns: name the value's
                 column = CHECK_COLUMNS[check]
             if check.startswith("value outside the plausible range") and index:
                 name = str(frame.loc[index[0], "indicator"])
