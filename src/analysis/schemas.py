@@ -162,9 +162,10 @@ def _indicator_sign(df):  # noqa: ANN001 - pandera passes a DataFrame
 
 
 def _indicator_bounds(df):  # noqa: ANN001 - pandera passes a DataFrame
-    low = df["indicator"].map(lambda i: INDICATOR_BOUNDS.get(i, (-float("inf"),))[0])
-    high = df["indicator"].map(lambda i: INDICATOR_BOUNDS.get(i, (0, float("inf")))[1])
-    closed = df["indicator"].map(lambda i: INDICATOR_BOUNDS.get(i, (0, 0, True))[2])
+    name = df["indicator"]
+    low = name.map({k: b[0] for k, b in INDICATOR_BOUNDS.items()}).fillna(-float("inf"))
+    high = name.map({k: b[1] for k, b in INDICATOR_BOUNDS.items()}).fillna(float("inf"))
+    closed = name.map({k: b[2] for k, b in INDICATOR_BOUNDS.items()}).fillna(True)
     value = df["value"]
     above_low = (value > low) | (closed.astype(bool) & (value == low))
     return above_low & (value < high)
