@@ -319,13 +319,15 @@ def _fail(task: Task, start: float, message: str, tmp: Path) -> Result:
     kept = None
     if tmp.is_file():
         target = cache.failed_notebook_path(out, task.chapter)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, target)
-        kept = str(target)
-    cache.write_json(cache.failed_marker_path(out, task.chapter), {
-        "chapter": task.chapter, "exec_key": task.exec_key, "message": message,
-        "failed_notebook": kept, "failed_at": task.built_at,
-    })
+        with contextlib.suppress(OSError):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)
+            kept = str(target)
+    with contextlib.suppress(OSError):  # a full disk must not hide the chapter's own message
+        cache.write_json(cache.failed_marker_path(out, task.chapter), {
+            "chapter": task.chapter, "exec_key": task.exec_key, "message": message,
+            "failed_notebook": kept, "failed_at": task.built_at,
+        })
     _notify(task, "failed")
     return Result(task.chapter, "failed", time.monotonic() - start, message, kept)
 
@@ -365,6 +367,10 @@ def run_task(task: Task) -> Result:
         outputs = _write_outputs(task, files)
     except ChapterError as exc:
         return _fail(task, start, str(exc), tmp)
+    except OSError as exc:  # disk full, permission denied: nothing of the chapter was replaced
+        where = f" ({exc.filename})" if exc.filename else ""
+        return _fail(task, start, f"{task.label}: its outputs could not be written: "
+                                  f"{exc.strerror or exc}{where}", tmp)
     except Exception as exc:  # a bug of the pipeline itself: still keep the others going
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return _fail(task, start, f"{task.label}: internal error: {_one_line(detail)}", tmp)
