@@ -73,6 +73,7 @@ from analysis.remittances.levels import (
     world_total,
 )
 from analysis.remittances.levels import GDP as GDP  # an attribute, as before; not in __all__
+from analysis.remittances.models import drift_forecast
 from analysis.remittances.plots import (
     plot_counterfactual,
     plot_country_trend,
@@ -87,6 +88,7 @@ from analysis.remittances.trend import (
     WORLD,
     Counterfactual,
     backtest,
+    backtest_summary,
     counterfactual,
     country_counterfactual,
     forecast,
@@ -107,11 +109,13 @@ __all__ = [
     "WorldChange",
     "WorldTotal",
     "backtest",
+    "backtest_summary",
     "check_claim",
     "claims_register",
     "country_change",
     "counterfactual",
     "dependence",
+    "drift_forecast",
     "flows",
     "forecast",
     "missing_large",
