@@ -236,7 +236,8 @@ def ets_pivot_quantile(fit: dict, n: int, h: int, alpha: float = 0.05,
     design = _ets_design(n, damped, 0.1)
     sims = _simulate_ets(fit, n + h, np.random.default_rng(seed), n_boot)
     past = sims[:, :n]
-    sse = np.einsum("kbj,bj->bk", np.matmul(past, design["S"]), past)
+    outer = (past[:, :, None] * past[:, None, :]).reshape(n_boot, n * n)
+    sse = outer @ design["S"].reshape(len(design["grid"]), n * n).T    # one matrix product
     k = np.argmin(sse, axis=1)
     al, be, ph = design["grid"][k].T
     state = np.einsum("bsi,bi->bs", design["F"][k], past)

@@ -28,7 +28,7 @@ COVERAGE_TEST = 0.05
 
 __all__ = ["MIN_OBS", "MODELS", "TREND_START", "WORLD", "Counterfactual", "backtest",
            "backtest_summary", "counterfactual", "country_counterfactual", "forecast",
-           "pooled_mape", "select_model"]
+           "pooled_mape", "select_model", "verdict"]
 
 
 def _forecast_at(train: pd.Series, model: str, target: int, alpha: float = 0.05) -> dict:
@@ -273,16 +273,58 @@ class Counterfactual:
         """:func:`backtest_summary` of the world's backtest (``True``) or the countries'."""
         return backtest_summary(self._part(world), 1 - self.alpha)
 
-    def coverage(self) -> tuple[float, int]:
-        """Backtest coverage (%) of the intervals of the models used, and its forecast count.
+    def coverage(self, world: bool | None = None) -> dict[str, float]:
+        """Backtest coverage (%) of the intervals of the models used, with its forecast count.
 
         Pools every backtest forecast with a known outcome made by the model used for its
-        series (:attr:`world_model` for the world, :attr:`country_model` for the countries).
+        series (:attr:`world_model` for the world, :attr:`country_model` for the countries):
+        all series (``world=None``), the world only (``True``) or the countries (``False``).
+
+        Returns
+        -------
+        dict
+            ``pct`` (share of actual values inside their interval, %), ``n`` (forecasts),
+            ``hits`` and ``low`` / ``high``: the Clopper-Pearson 95 % interval of the share.
         """
-        used = np.where(self.backtests["series"] == WORLD, self.world_model,
-                        self.country_model)
-        hits = self.backtests.loc[self.backtests["model"] == used, "covered"].dropna()
-        return (float(hits.mean()) * 100 if len(hits) else float("nan")), int(len(hits))
+        bt = self.backtests if world is None else self._part(world)
+        used = np.where(bt["series"] == WORLD, self.world_model, self.country_model)
+        hits = bt.loc[bt["model"] == used, "covered"].dropna().astype(bool)
+        n, k = int(len(hits)), int(hits.sum())
+        if n == 0:
+            return {"pct": float("nan"), "n": 0, "hits": 0, "low": float("nan"),
+                    "high": float("nan")}
+        ci = stats.binomtest(k, n).proportion_ci(0.95, method="exact")
+        return {"pct": 100 * k / n, "n": n, "hits": k, "low": 100 * ci.low,
+                "high": 100 * ci.high}
+
+    def model_table(self) -> pd.DataFrame:
+        """:meth:`summary` of the world and of the countries, one row per (series, model).
+
+        Columns ``series`` (``World`` / ``Selected countries``), ``model``, ``forecasts``,
+        ``mape_pct``, ``coverage_pct``, ``width_pct`` (mean interval width, % of the
+        forecast) and ``used`` (the model chosen for those series).
+        """
+        parts = []
+        for world, label, used in ((True, "World", self.world_model),
+                                   (False, "Selected countries", self.country_model)):
+            if not self._part(world).empty:
+                t = self.summary(world).reset_index()
+                parts.append(t.assign(series=label, used=t["model"] == used))
+        cols = ["series", "model", "forecasts", "mape_pct", "coverage_pct", "width_pct", "used"]
+        return pd.concat(parts, ignore_index=True)[cols]
+
+
+def verdict(position: str, trend_start: int, year: int) -> str:
+    """Plain-words position of an actual value against its trend interval.
+
+    Examples
+    --------
+    >>> verdict("below", 2010, 2020)
+    'below the range expected from the 2010-2019 trend'
+    """
+    if position not in ("inside", "above", "below"):
+        return "not comparable with a trend forecast"
+    return f"{position} the range expected from the {trend_start}-{year - 1} trend"
 
 
 def _panel(wide: pd.DataFrame, trend_start: int, year: int) -> tuple[pd.Series, list[str]]:
