@@ -266,7 +266,7 @@ def forecast_arrays(years: np.ndarray, logs: np.ndarray, model: str, steps: int,
     -------
     dict
         ``mean`` and ``half`` (arrays over ``h = 1 .. steps``, logs), ``n_obs``,
-        ``converged`` and ``deterministic``.
+        ``converged``, ``deterministic`` and ``params``.
     """
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
@@ -276,7 +276,7 @@ def forecast_arrays(years: np.ndarray, logs: np.ndarray, model: str, steps: int,
     if model == "drift":
         mean, half = drift_forecast(years, logs, steps, alpha)
         return {"mean": mean, "half": half, "n_obs": n_obs, "converged": True,
-                "deterministic": False}
+                "deterministic": False, "params": {}}
     if np.any(np.diff(years) != 1):
         raise ValueError(f"model {model!r} needs consecutive years; the series has gaps")
     fit = _ets_fit(np.asarray(logs, dtype=float), damped=model == "damped")
@@ -286,7 +286,11 @@ def forecast_arrays(years: np.ndarray, logs: np.ndarray, model: str, steps: int,
         mean[i], se = _ets_point(fit, h)
         half[i] = (ets_pivot_quantile(fit, n_obs, h, alpha) if calibrate else z) * se
     return {"mean": mean, "half": half, "n_obs": n_obs, "converged": fit["converged"],
-            "deterministic": bool(fit["alpha"] < 1e-3 and fit["beta"] < 1e-3)}
+            "deterministic": bool(fit["alpha"] < 1e-3 and fit["beta"] < 1e-3),
+            "params": {"smoothing_level": fit["alpha"], "smoothing_trend": fit["beta"],
+                       **({"damping_trend": fit["phi"]} if model == "damped" else {}),
+                       "initial_level": float(fit["init"][0]),
+                       "initial_trend": float(fit["init"][1])}}
 
 
 def forecast(levels: pd.Series, model: str = "drift", steps: int = 1,
@@ -317,7 +321,8 @@ def forecast(levels: pd.Series, model: str = "drift", steps: int = 1,
         ``lower``, ``upper`` (the prediction interval, back-transformed), ``log_forecast``
         and ``log_half`` (half-width in logs). ``attrs`` holds ``model``, ``n_obs``,
         ``converged``, ``deterministic`` (an ETS fit with both smoothing weights at their
-        lower bound: a fixed straight line) and ``warnings`` (kept empty; nothing here warns).
+        lower bound: a fixed straight line), ``params`` (the ETS estimates, named as in
+        statsmodels' ``ETSModel``) and ``warnings`` (kept empty; nothing here warns).
 
     Raises
     ------
@@ -337,5 +342,6 @@ def forecast(levels: pd.Series, model: str = "drift", steps: int = 1,
         index=pd.Index(range(last + 1, last + 1 + steps), name="year"),
     )
     out.attrs.update({"model": model, "n_obs": f["n_obs"], "converged": f["converged"],
-                      "deterministic": f["deterministic"], "warnings": []})
+                      "deterministic": f["deterministic"], "params": f["params"],
+                      "warnings": []})
     return out
