@@ -14,7 +14,6 @@ from analysis import remittances as rm
 from analysis.sources import load_table
 
 
-
 @pytest.fixture(scope="module")
 def indicators(gdidata_dir):
     return load_table("indicators", gdidata_dir)

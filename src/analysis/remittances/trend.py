@@ -95,10 +95,9 @@ def backtest(levels: pd.Series, model: str, year: int, trend_start: int,
 
 def _common(backtests: pd.DataFrame) -> pd.DataFrame:
     """The backtest rows of the (series, origin) forecasts that every model could make."""
-    ok = backtests.dropna(subset=["ape"])
-    n_models = backtests["model"].nunique()
-    counts = ok.groupby(["series", "origin"])["model"].transform("nunique")
-    return ok[counts == n_models]
+    ok = backtests[backtests["ape"].notna()]
+    counts = ok.groupby(["series", "origin"], sort=False)["model"].transform("size")
+    return ok[counts.to_numpy() == backtests["model"].nunique()]
 
 
 def pooled_mape(backtests: pd.DataFrame) -> pd.Series:
@@ -145,11 +144,13 @@ def backtest_summary(backtests: pd.DataFrame, level: float = 0.95) -> pd.DataFra
         covered ``level``).
     """
     common = _common(backtests)
-    g = common.groupby("model")
-    out = pd.DataFrame({
-        "forecasts": g.size(), "mape_pct": g["ape"].mean(),
-        "coverage_pct": g["covered"].mean().astype(float) * 100, "width_pct": g["width_pct"].mean(),
-    })
+    values = pd.DataFrame({"model": common["model"].to_numpy(),
+                           "mape_pct": common["ape"].to_numpy(float),
+                           "coverage_pct": common["covered"].to_numpy(float, na_value=np.nan)
+                           * 100, "width_pct": common["width_pct"].to_numpy(float)})
+    g = values.groupby("model", sort=False)
+    out = g.mean().assign(forecasts=g.size())[["forecasts", "mape_pct", "coverage_pct",
+                                               "width_pct"]]
     out = out.reindex([m for m in MODELS if m in backtests["model"].unique()])
     out["forecasts"] = out["forecasts"].fillna(0).astype(int)
     det = backtests.groupby("model")["deterministic"].mean() if "deterministic" in backtests \
