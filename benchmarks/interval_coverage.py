@@ -93,6 +93,8 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    import statsmodels.api  # noqa: F401  (it sets its own warning filters on import)
+
     warnings.simplefilter("ignore")
     rng = np.random.default_rng(args.seed)
     logs = _world_logs(args.data_dir)

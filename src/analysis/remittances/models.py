@@ -46,7 +46,7 @@ from scipy import stats
 
 #: Candidate trend models, simplest first (ties in the backtest go to the earlier one).
 MODELS: dict[str, str] = {
-    "drift": "random walk with drift on logs (closed form, exact interval)",
+    "drift": "random walk with drift on logs",
     "holt": "ETS(A,A,N) on logs, additive trend",
     "damped": "ETS(A,Ad,N) on logs, damped additive trend",
 }
