@@ -57,7 +57,8 @@ def test_ml_drift_interval_without_drift_uncertainty_covers_too_little():
 def test_ets_calibrated_interval_covers_better_than_the_model_interval(model, phi, seed):
     """Series of 10 + 1 years from an ETS process with real smoothing: the model-based
     interval (equal to statsmodels', tested elsewhere) covers about 75-80 %; the bootstrap-
-    calibrated interval covers 91-95 % (the simulation's standard error is about 1.5 points).
+    calibrated interval covers about 90-94 % (benchmarks/interval_coverage.py; the simulation's
+    standard error here is about 1.5 points).
     """
     truth = {"alpha": 0.5, "beta": 0.1, "phi": phi, "init": np.array([10.0, 0.04]),
              "sigma2": 0.05 ** 2}
@@ -70,7 +71,7 @@ def test_ets_calibrated_interval_covers_better_than_the_model_interval(model, ph
         nominal += abs(y[10] - g["mean"][0]) <= g["half"][0]
     nominal, calibrated = nominal / 3, calibrated / 3
     assert nominal < 86
-    assert 90 <= calibrated <= 98
+    assert 88 <= calibrated <= 98
     assert calibrated >= nominal + 8
 
 

@@ -25,14 +25,16 @@ the fit against ``ETSModel``, which it matches or beats: statsmodels' optimiser 
 the bound of the weights). This is what makes hundreds of refits per forecast affordable.
 
 The model-based interval ``ŷ ± z · σ̂ · √v_h`` (statsmodels' ``pi_lower`` / ``pi_upper``)
-treats the estimated parameters as known; on ten yearly points it covers well under 95 %
-(``benchmarks/interval_coverage.py`` measures it: see the README). The interval used here is
+treats the estimated parameters as known; on ten yearly points it covers only 71-80 % in
+simulations from the fitted model (``benchmarks/interval_coverage.py``; results in the README). The interval used here is
 **calibrated by parametric bootstrap** (Beran 1990, "Calibrating prediction regions", JASA
 85): :data:`N_BOOT` series of ``n + h`` years are simulated from the fitted model, each is
 refitted on its first ``n`` years (grid search), and the ``1 - alpha`` quantile ``q`` of the
 pivot ``|y*(n+h) - ŷ*(n+h)| / (σ̂* √v*_h)`` replaces ``z``: the interval is
-``ŷ ± q · σ̂ · √v_h``. This adds the uncertainty of every estimated parameter; it does not
-correct a wrong model (the backtest's coverage shows that). The simulations use a fixed seed,
+``ŷ ± q · σ̂ · √v_h``. This adds the uncertainty of every estimated parameter and brings the
+coverage at n = 10 to about 90-94 % (the pivot is not exactly free of the parameters, so a
+small shortfall remains); it does not correct a wrong model. Both are why model selection
+also tests the backtest coverage (:func:`analysis.remittances.select_model`). The simulations use a fixed seed,
 so the same data give the same interval.
 """
 
