@@ -26,16 +26,16 @@ the bound of the weights). This is what makes hundreds of refits per forecast af
 
 The model-based interval ``ŷ ± z · σ̂ · √v_h`` (statsmodels' ``pi_lower`` / ``pi_upper``)
 treats the estimated parameters as known; on ten yearly points it covers only 71-80 % in
-simulations from the fitted model (``benchmarks/interval_coverage.py``; results in the README). The interval used here is
-**calibrated by parametric bootstrap** (Beran 1990, "Calibrating prediction regions", JASA
-85): :data:`N_BOOT` series of ``n + h`` years are simulated from the fitted model, each is
+simulations from the fitted model (``benchmarks/interval_coverage.py``; results in the
+README). The interval used here is **calibrated by parametric bootstrap** (Beran 1990,
+"Calibrating prediction regions", JASA 85): :data:`N_BOOT` series of ``n + h`` years are simulated from the fitted model, each is
 refitted on its first ``n`` years (grid search), and the ``1 - alpha`` quantile ``q`` of the
 pivot ``|y*(n+h) - ŷ*(n+h)| / (σ̂* √v*_h)`` replaces ``z``: the interval is
 ``ŷ ± q · σ̂ · √v_h``. This adds the uncertainty of every estimated parameter and brings the
 coverage at n = 10 to about 90-94 % (the pivot is not exactly free of the parameters, so a
 small shortfall remains); it does not correct a wrong model. Both are why model selection
-also tests the backtest coverage (:func:`analysis.remittances.select_model`). The simulations use a fixed seed,
-so the same data give the same interval.
+also tests the backtest coverage (:func:`analysis.remittances.select_model`). The
+simulations use a fixed seed, so the same data give the same interval.
 """
 
 from __future__ import annotations
@@ -216,8 +216,9 @@ def _ets_fit(y: np.ndarray, damped: bool) -> dict:
         axes = [np.unique(np.clip(c + step * np.arange(-5, 6), lo, hi))
                 for c, lo, hi in zip(x, lows, highs, strict=True)]
         a, bs, p = (g.ravel() for g in np.meshgrid(*axes, indexing="ij"))
-        sse_local = _profile(y, a, a * bs, p)[0]
-        i = int(np.argmin(sse_local))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sse_local = _profile(y, a, a * bs, p)[0]
+        i = int(np.argmin(np.where(np.isfinite(sse_local), sse_local, np.inf)))
         x = np.array([a[i], bs[i], p[i]])
     al, be, ph = float(x[0]), float(x[0] * x[1]), float(x[2])
     sse_hat, init, state = (v[0] for v in _profile(y, np.array([al]), np.array([be]),
