@@ -100,7 +100,7 @@ def drift_forecast(years: np.ndarray, logs: np.ndarray, steps: int,
     --------
     >>> mean, half = drift_forecast(np.arange(4), np.array([0.0, 0.1, 0.3, 0.4]), 1)
     >>> round(float(mean[0]), 4), round(float(half[0]), 4)
-    (0.5333, 0.5735)
+    (0.5333, 0.2868)
     """
     years = np.asarray(years, dtype=float)
     logs = np.asarray(logs, dtype=float)
