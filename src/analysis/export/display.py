@@ -4,7 +4,9 @@ Notebooks call these helpers instead of ``plt.show()`` or ``display(df)``:
 
 - :func:`title` sets a chapter title that depends on the data (shown instead of the registry's);
 - :func:`prose` shows narrative Markdown built from variables (no number typed by hand);
-- :func:`figure` shows a Matplotlib figure as a PNG with a caption, a source line and alt text;
+- :func:`figure` shows a Matplotlib figure as a PNG with a caption, a source line and alt text,
+  and the numbers it draws (``data=``, or attached by a plotting function with
+  :func:`attach_data`) for the figure's CSV;
 - :func:`table` shows a DataFrame with a caption and a source line;
 - :func:`record` records a key figure (name, value, unit, source, vintage) and returns the value.
 
@@ -100,6 +102,24 @@ def _data_value(value: Any) -> Any:
     return str(value)
 
 
+#: Attribute of a Matplotlib figure holding the numbers it draws (see :func:`attach_data`).
+DATA_ATTRIBUTE = "migration_report_data"
+
+
+def attach_data(fig: Any, data: pd.DataFrame, labels: dict[str, str] | None = None) -> Any:
+    """Attach to ``fig`` the numbers it draws; :func:`figure` offers them as the figure's data.
+
+    For plotting functions of the library: the function that draws knows what it drew, so
+    the notebook does not have to pass it again.
+
+    Returns
+    -------
+    The figure, for ``return attach_data(fig, df)``.
+    """
+    setattr(fig, DATA_ATTRIBUTE, (data, labels))
+    return fig
+
+
 def figure(fig: Any, *, caption: str, source: str, alt: str, dpi: int = 110,
            data: pd.DataFrame | None = None, data_labels: dict[str, str] | None = None,
            ) -> None:
@@ -118,7 +138,8 @@ def figure(fig: Any, *, caption: str, source: str, alt: str, dpi: int = 110,
     dpi : int, default 110
         Resolution of the PNG.
     data : DataFrame, optional
-        The numbers drawn, offered under the figure as a CSV and in the chapter's workbook.
+        The numbers drawn, offered under the figure as a CSV and in the chapter's workbook
+        (default: what a library plotting function attached with :func:`attach_data`).
     data_labels : dict, optional
         Column headers for ``data`` (default: :func:`column_label` of each name).
     """
@@ -126,6 +147,9 @@ def figure(fig: Any, *, caption: str, source: str, alt: str, dpi: int = 110,
 
     if not alt.strip():
         raise ValueError("a figure needs non-empty alt text")
+    if data is None and getattr(fig, DATA_ATTRIBUTE, None) is not None:
+        data, attached_labels = getattr(fig, DATA_ATTRIBUTE)
+        data_labels = data_labels or attached_labels
     buf = io.BytesIO()
     # No "Software"/date metadata, so the bytes depend only on the figure.
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})

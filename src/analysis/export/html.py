@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bs4 import BeautifulSoup
+from markupsafe import Markup
 from nbconvert.exporters import HTMLExporter
 from nbconvert.filters.markdown import markdown2html
 from nbconvert.preprocessors import Preprocessor
@@ -81,7 +82,7 @@ def escape_dollars(text: str) -> str:
     parts = _CODE.split(text)
     return "".join(p if i % 2 else re.sub(r"(?<!\\)\$", r"\\$", p) for i, p in enumerate(parts))
 
-def css_string(text: str) -> str:
+def css_string(text: str) -> Markup:
     r"""``text`` as a quoted CSS string, every character but letters, digits and spaces escaped.
 
     For the running head of the print stylesheet: nothing in it can end the string or the
@@ -89,11 +90,11 @@ def css_string(text: str) -> str:
 
     Examples
     --------
-    >>> css_string('Trends "2020" </style>')
+    >>> str(css_string('Trends "2020" </style>'))
     '"Trends \\22 2020\\22  \\3c \\2f style\\3e "'
     """
     out = [c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):x} " for c in text]
-    return '"' + "".join(out) + '"'
+    return Markup('"' + "".join(out) + '"')  # safe: nothing but letters, digits, escapes
 
 
 def sanitizer() -> SanitizeHTML:

@@ -17,11 +17,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import logging
 import os
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+# pypdf warns about harmless quirks of Chromium's files (a trailer /Size one short).
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 #: Environment variable naming the Chromium executable.
 CHROMIUM_ENV = "MIGRATION_CHROMIUM"
