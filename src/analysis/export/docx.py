@@ -117,7 +117,8 @@ def to_docx(chapter: str, title: str, blocks: Sequence[Block], *, moment: dateti
             pypandoc.convert_file(
                 str(source), "docx", format="markdown-raw_html-raw_attribute-tex_math_dollars",
                 outputfile=str(target),
-                extra_args=[f"--resource-path={folder}", "--metadata", f"title={title}",
+                extra_args=[f"--resource-path={folder}", "--shift-heading-level-by=-1",
+                            "--metadata", f"title={title}",
                             "--metadata", "lang=en-GB"],
                 cworkdir=str(folder),
             )

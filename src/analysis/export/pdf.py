@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import io
 import logging
 import os
@@ -54,9 +55,7 @@ def pdf_unavailable() -> str | None:
     if not (path.is_file() and os.access(path, os.X_OK)):
         return (f"no PDF: Chromium was not found at {path} (install Debian's chromium, or set "
                 f"{CHROMIUM_ENV} to a Chromium executable); the other formats are written")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("playwright") is None:  # found, not imported (0.4 s)
         return "no PDF: the playwright package is not installed; the other formats are written"
     return None
 
