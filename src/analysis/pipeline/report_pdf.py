@@ -8,6 +8,7 @@ in ``OUT/.build/report.json``, so a build with nothing to do does not touch it.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,8 +68,16 @@ def write_report_pdf(out: Path, chapters: dict[str, Chapter], *, built_at: str,
             and sha256_file(target) == previous.get("sha256"):
         return target
     moment = datetime.strptime(built_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    with pdf.browser() as chromium:
-        front = pdf.print_html(chromium, index.read_text(encoding="utf-8"))
+    html = index.read_text(encoding="utf-8")
+
+    def front_page() -> bytes:
+        with pdf.browser() as chromium:
+            return pdf.print_html(chromium, html)
+
+    # In a thread of its own: Playwright's synchronous API refuses to run in a thread with a
+    # running asyncio loop (a caller's Jupyter kernel, or a test session's browser).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        front = pool.submit(front_page).result()
     merged = pdf.merge([("Contents", front)] + [(t, p.read_bytes()) for t, p in found])
     atomic_write_bytes(target, pdf.reproducible(merged, title=REPORT_TITLE, moment=moment))
     cache.write_json(state, {"key": key, "sha256": sha256_file(target)})
