@@ -20,10 +20,12 @@ import importlib.util
 import io
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # pypdf warns about harmless quirks of Chromium's files (a trailer /Size one short).
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -154,8 +156,27 @@ def merge(parts: Sequence[tuple[str, bytes]]) -> bytes:
     return out.getvalue()
 
 
+def off_loop(func: Callable[[], T]) -> T:
+    """Call ``func`` here, or in a thread of its own if this thread runs an asyncio loop.
+
+    Playwright's synchronous API refuses to run in a thread with a running loop (a Jupyter
+    kernel, a test session that already drives a browser).
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return func()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(func).result()
+
+
 def html_to_pdf(html: str, *, title: str, moment: datetime) -> bytes:
     """Print one document in a fresh browser and make the PDF reproducible."""
-    with browser() as chromium:
-        raw = print_html(chromium, html)
-    return reproducible(raw, title=title, moment=moment)
+    def run() -> bytes:
+        with browser() as chromium:
+            return print_html(chromium, html)
+
+    return reproducible(off_loop(run), title=title, moment=moment)

@@ -8,7 +8,6 @@ in ``OUT/.build/report.json``, so a build with nothing to do does not touch it.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -74,10 +73,7 @@ def write_report_pdf(out: Path, chapters: dict[str, Chapter], *, built_at: str,
         with pdf.browser() as chromium:
             return pdf.print_html(chromium, html)
 
-    # In a thread of its own: Playwright's synchronous API refuses to run in a thread with a
-    # running asyncio loop (a caller's Jupyter kernel, or a test session's browser).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        front = pool.submit(front_page).result()
+    front = pdf.off_loop(front_page)
     merged = pdf.merge([("Contents", front)] + [(t, p.read_bytes()) for t, p in found])
     atomic_write_bytes(target, pdf.reproducible(merged, title=REPORT_TITLE, moment=moment))
     cache.write_json(state, {"key": key, "sha256": sha256_file(target)})
