@@ -8,6 +8,7 @@ import zipfile
 from datetime import UTC, datetime
 
 import matplotlib
+import nbformat
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -143,3 +144,23 @@ def test_suppressed_survey_cells_are_not_in_the_figure_data():
     data = display.data_payload(drawn, labels=labels)
     assert data["rows"][0][:4] == ["PAK", 0.4, 0.3, 0.5]
     assert data["rows"][1][:4] == ["AFG", None, None, None]
+
+
+def test_html_links_each_figure_and_table_with_data_to_its_csv(chapter, monkeypatch):
+    from bs4 import BeautifulSoup
+
+    from analysis.export.html import to_html
+
+    published = _capture(monkeypatch)
+    display.table(pd.DataFrame({"a": [1]}), caption="A", source="S")
+    nb = nbformat.from_dict({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{
+        "cell_type": "code", "source": "", "metadata": {}, "execution_count": 1, "id": "c1",
+        "outputs": [{"output_type": "display_data", "data": d, "metadata": m}
+                    for d, m in published]}]})
+    common = {"chapter": "ch", "title": "T", "parameters": {}, "data": {}, "version": "0",
+              "date": "2023-11-14"}
+    linked = BeautifulSoup(to_html(nb, **common, data_links=True)[0], "html.parser")
+    assert [a["href"] for a in linked.select("figure.mr-table p.mr-data a")] == \
+        ["ch_data/table-1.csv"]
+    plain = BeautifulSoup(to_html(nb, **common)[0], "html.parser")
+    assert plain.select("p.mr-data") == []

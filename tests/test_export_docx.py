@@ -61,6 +61,7 @@ def test_word_structure(blocks):
     assert doc.core_properties.title == "Trends & routes"
     # the figure: a picture, its caption and its source line with the CSV
     assert len(doc.inline_shapes) == 1
+    assert 'descr="A rising line"' in doc.element.xml  # the alt text, not the caption
     text = "\n".join(t for _, t in styles)
     assert "Figure 1. Detections by year" in text
     assert "Source: Frontex (3 Jun 2025)" in text

@@ -31,6 +31,19 @@ from typing import Any
 from analysis.export.data import data_file, normalise_zip
 from analysis.export.markdown import Block, escape_inline, figure_file, neutralise_html
 
+#: A pandoc Lua filter: a figure's picture gets its alt text (``fig-alt``) as its description
+#: in Word; without it Word would read the caption out twice.
+_ALT_FILTER = """
+function Image(img)
+  local alt = img.attributes["fig-alt"]
+  if alt then
+    img.caption = {pandoc.Str(alt)}
+    img.attributes["fig-alt"] = nil
+  end
+  return img
+end
+"""
+
 
 def _pipe_table(block: Block) -> list[str]:
     head = "| " + " | ".join(escape_inline(c) or " " for c in block.columns) + " |"
@@ -113,11 +126,14 @@ def to_docx(chapter: str, title: str, blocks: Sequence[Block], *, moment: dateti
                     path.write_bytes(base64.b64decode(block.image))
             source = folder / f"{chapter}.md"
             source.write_text(text, encoding="utf-8")
+            alt_filter = folder / "alt.lua"
+            alt_filter.write_text(_ALT_FILTER, encoding="utf-8")
             target = folder / f"{chapter}.docx"
             pypandoc.convert_file(
                 str(source), "docx", format="markdown-raw_html-raw_attribute-tex_math_dollars",
                 outputfile=str(target),
                 extra_args=[f"--resource-path={folder}", "--shift-heading-level-by=-1",
+                            f"--lua-filter={alt_filter}",
                             "--metadata", f"title={title}",
                             "--metadata", "lang=en-GB"],
                 cworkdir=str(folder),
