@@ -178,7 +178,8 @@ def test_cached_build_imports_nothing_heavy(built_a, tmp_path):
         "from analysis.cli import main\n"
         "try:\n"
         f"    main(['build', '--out', {str(out)!r}, '--data-dir', {str(SNAPSHOT)!r},\n"
-        f"          '--chapters', {str(FIXTURES / 'chapters.toml')!r}])\n"
+        f"          '--chapters', {str(FIXTURES / 'chapters.toml')!r},\n"
+        "          '--to', 'html,markdown'])\n"  # the formats built_a was built with
         "except SystemExit as e:\n"
         "    code = e.code\n"
         "else:\n"
