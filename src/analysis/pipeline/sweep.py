@@ -749,6 +749,9 @@ def sweep(chapter_id: str, over: Mapping[str, Sequence[str]],
     jobs = options.jobs or os.cpu_count() or 1
     if jobs < 1:
         raise ParameterError(f"--jobs {jobs}: needs at least 1")
+    from analysis.pipeline.build import usable_formats
+
+    options.formats = usable_formats(options.formats, console)
     client = _connect(options.scheduler) if options.scheduler else None
     out = Path(options.out).expanduser().resolve()
     report = SweepReport(out, chapter.id, [n for n in chapter.parameters if n in over], found)
