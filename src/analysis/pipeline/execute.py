@@ -237,6 +237,35 @@ def _title(nb: Any, default: str) -> str:
     return notebook_title(nb) or default
 
 
+def chapter_nav(chapter: str, notebook: str | None = None) -> dict[str, dict[str, str]]:
+    """The previous and next report chapters of ``chapter`` (``{"previous": {"href",
+    "title"}, "next": ...}``), from the registry the notebook belongs to.
+
+    A chapter outside the report (the country brief) comes after the last report chapter.
+    """
+    from analysis.pipeline.chapters import load_chapters
+
+    try:
+        registry = load_chapters(Path(notebook).parent / "chapters.toml"
+                                 if notebook and (Path(notebook).parent / "chapters.toml")
+                                 .is_file() else None)
+    except Exception:  # a draft without navigation is still a draft
+        return {}
+    order = [c for c in registry.values() if c.report]
+    if chapter not in registry:
+        return {}
+    if not registry[chapter].report:
+        order = [*order, registry[chapter]]
+    ids = [c.id for c in order]
+    i = ids.index(chapter)
+    nav = {}
+    if i > 0:
+        nav["previous"] = {"href": f"{ids[i - 1]}.html", "title": order[i - 1].title}
+    if i + 1 < len(ids):
+        nav["next"] = {"href": f"{ids[i + 1]}.html", "title": order[i + 1].title}
+    return nav
+
+
 def _export(task: Task, nb: Any) -> tuple[dict[str, bytes], list[str]]:
     """Render every output of the chapter in memory: relative name -> bytes."""
     from analysis.export import key_figures as kf
@@ -248,13 +277,17 @@ def _export(task: Task, nb: Any) -> tuple[dict[str, bytes], list[str]]:
         doc = kf.key_figures_document(chapter=task.chapter, title=task.title,
                                       parameters=task.shown, data=task.data,
                                       key_figures=figures)
+        messages = kf.extract_key_messages(nb)
+        if messages:
+            doc["key_messages"] = messages
         files[f"{task.chapter}.key_figures.json"] = kf.dumps(doc).encode("utf-8")
         common = {"chapter": task.chapter, "title": task.title, "parameters": task.shown,
                   "data": task.data, "version": task.version, "date": task.date}
         if "html" in task.formats:
             from analysis.export.html import to_html
 
-            html, warnings = to_html(nb, **common)
+            html, warnings = to_html(nb, **common,
+                                     nav=chapter_nav(task.chapter, task.notebook))
             files[f"{task.chapter}.html"] = html.encode("utf-8")
         if "markdown" in task.formats:
             from analysis.export.markdown import to_markdown
@@ -266,6 +299,14 @@ def _export(task: Task, nb: Any) -> tuple[dict[str, bytes], list[str]]:
         raise ChapterError(f"{task.label} ran, but its export failed:\n"
                            f"  {type(exc).__name__}: {_one_line(str(exc))}") from exc
     return files, warnings
+
+
+def _first_message(nb: Any) -> str:
+    """The chapter's first key message, for the index ("" when it has none)."""
+    from analysis.export.key_figures import extract_key_messages
+
+    messages = extract_key_messages(nb)
+    return str(messages[0]["text"]) if messages else ""
 
 
 def _vintages(task: Task) -> list[dict[str, str]]:
@@ -363,6 +404,7 @@ def run_task(task: Task) -> Result:
         "formats": sorted(task.formats), "outputs": outputs, "version": task.version,
         "built_on": task.date, "built_at": task.built_at, "seconds": round(seconds, 2),
         "warnings": warnings, "vintages": vintages,
+        "key_message": _first_message(nb),
     }
     previous = cache.read_record(out, task.chapter)
     if task.mode == "export" and previous is not None:
