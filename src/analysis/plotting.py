@@ -6,8 +6,7 @@
   about 730 px), with fonts of 10 points or more, so that no text is below 10 px as shown
   (:func:`shown_font_px` measures it);
 - tick formatters that never mislabel a tick (:class:`ReaderFormatter`, :func:`thousands`)
-  and whole years on time axes (:func:`year_axis`);
-- direct labels at the end of lines instead of a legend (:func:`label_line_ends`).
+  and whole years on time axes (:func:`year_axis`).
 """
 
 from __future__ import annotations
@@ -128,33 +127,6 @@ def year_axis(ax: plt.Axes, axis: str = "x") -> None:
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_locator(mticker.MaxNLocator(integer=True, nbins=8))
     target.set_major_formatter(mticker.FuncFormatter(lambda v, _p: f"{int(round(v))}"))
-
-
-def label_line_ends(ax: plt.Axes, ends: dict[str, tuple[float, float]],
-                    colours: dict[str, str], *, min_gap: float = 0.07, dx: float = 0.15) -> None:
-    """Write each line's name just right of its last point, nudged apart so as not to overlap.
-
-    Parameters
-    ----------
-    ax : Axes
-        The axes.
-    ends : dict
-        Name -> (x, y) of the last point.
-    colours : dict
-        Name -> colour of the label.
-    min_gap : float
-        Smallest vertical distance between labels, as a fraction of the y range.
-    dx : float
-        Horizontal offset in data units.
-    """
-    lo, hi = ax.get_ylim()
-    gap = min_gap * (hi - lo)
-    placed: list[float] = []
-    for name, (x, y) in sorted(ends.items(), key=lambda kv: kv[1][1]):
-        pos = y if not placed else max(y, placed[-1] + gap)
-        placed.append(pos)
-        ax.text(x + dx, pos, name, va="center", ha="left", color=colours[name], fontsize=10,
-                fontweight="bold", clip_on=False)
 
 
 def shown_font_px(fig: Any, *, dpi: float = FIGURE_DPI, column_px: float = COLUMN_PX) -> float:

@@ -39,7 +39,8 @@ SKIP_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell"})
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _ATX = re.compile(r"^(\s{0,3})(#{1,6})(?=\s|$)")
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
-_NUMERIC = re.compile(r"^[-+−–]?[$€£]?\s?[\d.,]+\s?(%|[kKmMbB]n?|pp)?$|^[–-]$")
+_NUMERIC = re.compile(r"^[<>]?\s?[-+−–]?(US\$|[$€£])?\s?[\d.,]+\s?(%|[kKmMbB]n?|pp|million)?$"
+                      r"|^[–-]$")
 
 
 @dataclass
@@ -375,7 +376,7 @@ def escape_inline(text: str) -> str:
     >>> print(escape_inline("<b>a|b</b> *x*"))
     \\<b\\>a\\|b\\</b\\> \\*x\\*
     """
-    text = " ".join(str(text).split())
+    text = re.sub(r"[ \t\r\n]+", " ", str(text)).strip()  # keeps no-break spaces
     text = re.sub(r"([\\`*\[\]<>|#])", r"\\\1", text)
     return re.sub(r"(?<!\w)_|_(?!\w)", r"\\_", text)
 

@@ -24,6 +24,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "money": nf.money,
     "pct": nf.pct,
     "pct_change": nf.pct_change,
+    "pct_abs": lambda v: nf.pct(abs(v)),
     "share": nf.share,
     "pvalue": nf.pvalue,
     "year": lambda v: str(int(v)),
