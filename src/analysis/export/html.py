@@ -36,7 +36,7 @@ from nbconvert.preprocessors import Preprocessor
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 from traitlets import default
 
-from analysis.export.labels import parameter_label
+from analysis.export.labels import parameter_label, value_label
 from analysis.export.markdown import (
     chapter_blocks,
     exploratory_outputs,
@@ -251,7 +251,8 @@ def to_html(nb: Any, *, chapter: str, title: str, parameters: Mapping[str, Any],
         Things an editor should fix in the notebook (e.g. a figure without caption).
     """
     title = notebook_title(nb) or title
-    shown = {parameter_label(k): v for k, v in parameters.items() if k != "data_dir"}
+    shown = {parameter_label(k): value_label(v) for k, v in parameters.items()
+             if k != "data_dir"}
     resources = {"chapter": {"id": chapter, "title": title, "parameters": shown,
                              "data": dict(data), "version": version, "date": date,
                              "nav": dict(nav or {})}}

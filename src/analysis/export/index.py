@@ -75,9 +75,10 @@ def render_index(entries: Sequence[IndexEntry], *, built_at: str, version: str,
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
                       keep_trailing_newline=True)
-    from analysis.export.labels import parameter_label, table_label
+    from analysis.export.labels import parameter_label, table_label, value_label
 
     env.filters["parameter_label"] = parameter_label
+    env.filters["value_label"] = value_label
     env.filters["table_label"] = table_label
     template = env.get_template("index.html.j2")
     return template.render(entries=entries, built_at=built_at, version=version,

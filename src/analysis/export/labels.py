@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 __all__ = ["PARAMETER_LABELS", "TABLE_LABELS", "VOCABULARY", "column_label", "parameter_label",
-           "table_label"]
+           "table_label", "value_label"]
 
 #: Column names (as chapters produce them) -> header for readers.
 VOCABULARY: dict[str, str] = {
@@ -162,6 +162,26 @@ def column_label(name: str) -> str:
 def parameter_label(name: str) -> str:
     """The label of a chapter parameter (:data:`PARAMETER_LABELS`, else its words)."""
     return PARAMETER_LABELS.get(name) or column_label(name)
+
+
+def value_label(value: object) -> str:
+    """A parameter value for readers: ``"partner_countries"`` -> ``"partner countries"``.
+
+    Lists are joined with commas; file paths and numbers are kept as they are.
+
+    Examples
+    --------
+    >>> value_label("partner_countries")
+    'partner countries'
+    >>> value_label(["PAK", "AFG"])
+    'PAK, AFG'
+    """
+    if isinstance(value, list | tuple):
+        return ", ".join(value_label(v) for v in value)
+    text = "" if value is None else str(value)
+    if re.fullmatch(r"[a-z0-9]+(?:_[a-z0-9]+)+", text):
+        return text.replace("_", " ")
+    return text
 
 
 def table_label(name: str) -> str:

@@ -24,6 +24,7 @@ from analysis.plotting import (
 
 __all__ = [
     "asylum_destinations_figure",
+    "share_bars_figure",
     "dual_figure",
     "eu_asylum_figure",
     "ranked_figure",
@@ -185,4 +186,18 @@ def dual_figure(dual: pd.DataFrame) -> Any:
     ax.set(xlabel="", ylabel="Number")
     thousands(ax)
     ax.legend(title="", frameon=False)
+    return fig
+
+
+def share_bars_figure(frame: pd.DataFrame, col: str, xlabel: str) -> Any:
+    """Horizontal bars of ``share`` (0..1) by the countries in ``col``, largest on top."""
+    import matplotlib.pyplot as plt
+
+    names = frame[col].map(country_name).tolist()[::-1]
+    values = 100 * frame["share"].to_numpy()[::-1]
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 0.32 * len(frame) + 1.2),
+                           layout="constrained")
+    ax.barh(names, values, color=PALETTE[0])
+    ax.set(xlabel=xlabel, ylabel="")
+    thousands(ax, axis="x")
     return fig
