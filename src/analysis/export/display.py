@@ -161,7 +161,7 @@ def readable_frame(df: pd.DataFrame) -> pd.DataFrame:
 
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object and _is_code_column(out[col]):
+        if not pd.api.types.is_numeric_dtype(out[col]) and _is_code_column(out[col]):
             out[col] = out[col].map(lambda v: country_name(v) if isinstance(v, str) else v)
     keep: list[Any] = []
     for col in out.columns:

@@ -61,15 +61,12 @@ def number(x: float, decimals: int = 0) -> str:
 
 
 def _sig3(x: float) -> str:
-    """``x`` with three significant figures (at least), no exponent."""
+    """``x`` rounded to three significant figures, with separators and no exponent."""
     if x == 0:
         return "0"
-    digits = max(0, 2 - int(math.floor(math.log10(abs(x)))))
-    text = f"{x:,.{digits}f}"
-    # 999.96 rounds to 1,000.0: drop the extra decimal so it stays three figures.
-    if digits and len(text.replace(",", "").replace(".", "").lstrip("-0")) > 3:
-        text = f"{x:,.{digits - 1}f}"
-    return text
+    v = round(x, 2 - int(math.floor(math.log10(abs(x)))))
+    digits = max(0, 2 - int(math.floor(math.log10(abs(v)))))
+    return f"{v:,.{digits}f}"
 
 
 def money(x: float, currency: str = "US$") -> str:
