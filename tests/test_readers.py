@@ -257,3 +257,100 @@ def test_country_code_beside_its_name_is_dropped() -> None:
     out = readable_frame(df)
     assert list(out.columns) == ["country", "value"]
     assert list(out["country"]) == ["Pakistan", "Afghanistan"]
+
+
+def _is_grey(hex_colour: str) -> bool:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return max(r, g, b) - min(r, g, b) < 12
+
+
+def _chart_colours(fig) -> set[str]:
+    from matplotlib.collections import PathCollection
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    found = set()
+    for ax in fig.axes:
+        for artist in ax.get_children():
+            if isinstance(artist, Line2D) and artist.get_visible():
+                found.add(to_hex(artist.get_color()))
+            elif isinstance(artist, Rectangle) and artist is not ax.patch:
+                if artist.get_visible() and artist.get_width() * artist.get_height() != 0:
+                    found.add(to_hex(artist.get_facecolor()))
+            elif isinstance(artist, PathCollection):
+                found.update(to_hex(c) for c in artist.get_facecolors())
+    return {c for c in found if not _is_grey(c)}
+
+
+def _numeric_label(text: str) -> float | None:
+    t = (text.replace(M, "-").replace(",", "").replace(S, " ").removesuffix(" %")
+         .removesuffix("%").removesuffix(" m").strip())
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def _check_chart(fig, name: str) -> None:
+    fig.canvas.draw()
+    assert len(_chart_colours(fig)) <= plotting.MAX_COLOURS, (name, _chart_colours(fig))
+    assert plotting.shown_font_px(fig) >= 10, name
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            if axis.get_scale() != "linear":
+                continue
+            fmt_ = axis.get_major_formatter()
+            for tick in axis.get_major_ticks():
+                loc, text = tick.get_loc(), tick.label1.get_text()
+                value = _numeric_label(text)
+                if value is None or not (min(lo, hi) <= loc <= max(lo, hi)):
+                    continue
+                scale = getattr(fmt_, "scale", 1.0)
+                assert value == pytest.approx(loc * scale, abs=1e-9 + 1e-9 * abs(loc)), (
+                    name, loc, text)
+
+
+def test_one_chart_per_chapter_palette_and_tick_labels(snapshot_dir) -> None:
+    """A chart of each chapter, drawn by the library from the snapshot."""
+    import warnings
+
+    from analysis import remittances as rm
+    from analysis import trends as tr
+    from analysis.sources import load_table
+    from analysis.survey.chapter import open_survey, pointrange_figure
+    from analysis.survey.estimation import weighted_proportion
+    from analysis.talent import chapter as talent_chapter
+    from analysis.talent import figures as talent_figures
+    from analysis.trends import figures as tf
+
+    plotting.set_theme()
+    det = load_table("detections", snapshot_dir)
+    annual = tr.annual_by_route(det)
+    shift = tr.route_shift(annual, 2020, 2019)
+    _check_chart(tf.routes_figure(annual, 2014, 2020, tf.routes_changed_most(shift)), "trends")
+    asylum = load_table("asylum", snapshot_dir)
+    ind = load_table("indicators", snapshot_dir)
+    dest = tr.asylum_destinations(asylum, ind, 2020, 2019, 10)
+    _check_chart(tf.asylum_destinations_figure(dest, 2020), "trends destinations")
+    _check_chart(rm.plot_top(rm.top_countries(ind, 2020, rm.RECEIVED, 10),
+                             rm.top_countries(ind, 2020, rm.PAID, 10), 2020), "remittances")
+    survey = open_survey(None, None, seed=20240601)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = weighted_proportion(survey.data, "aware_legal", by=["country", "gender"],
+                                  **survey.design)
+    _check_chart(pointrange_figure(est, label_cols=["country", "gender"], hue="gender",
+                                   xlabel="Share"), "survey")
+    inputs = talent_chapter.open_indicators(year=2022, countries=None, indicators_path=None,
+                                            mapping_path=None, data_dir=snapshot_dir)
+    results = talent_chapter.compute_chapter(inputs.iset, weights=None,
+                                             normalisation="minmax",
+                                             aggregation="arithmetic", n_draws=50, seed=0)
+    table = talent_chapter.ranking_table(results)
+    _check_chart(talent_figures.rank_interval_figure(table, reference="min-max"), "talent")
+    stock = load_table("migrant_stock", snapshot_dir)
+    dests = tr.top_destinations(stock, 2020, 10, ["PAK"])
+    _check_chart(tf.share_bars_figure(dests, "destination", "%"), "country brief")
+    plt.close("all")

@@ -160,14 +160,15 @@ def readable_frame(df: pd.DataFrame) -> pd.DataFrame:
     from analysis.countries import country_name
 
     out = df.copy()
+    converted = []
     for col in out.columns:
         if not pd.api.types.is_numeric_dtype(out[col]) and _is_code_column(out[col]):
             out[col] = out[col].map(lambda v: country_name(v) if isinstance(v, str) else v)
-    keep: list[Any] = []
-    for col in out.columns:
-        if not any(out[col].astype(str).equals(out[k].astype(str)) for k in keep):
-            keep.append(col)
-    return out[keep]
+            converted.append(col)
+    drop = {other for col in converted for other in out.columns
+            if other != col and other not in converted
+            and out[other].astype(str).equals(out[col].astype(str))}
+    return out[[c for c in out.columns if c not in drop]]
 
 
 def table(
