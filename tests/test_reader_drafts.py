@@ -74,7 +74,7 @@ def _drafts(base: Path) -> list[tuple[str, str]]:
 def test_every_draft_opens_with_key_messages_matching_its_key_figures(built) -> None:
     drafts = _drafts(built)
     assert len(drafts) >= 14
-    for name, chapter in drafts:
+    for name, _chapter in drafts:
         html = (built / f"{name}.html").read_text("utf-8")
         doc = json.loads((built / f"{name}.key_figures.json").read_text("utf-8"))
         shown = checks.key_messages(html)

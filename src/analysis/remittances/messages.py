@@ -63,10 +63,11 @@ def remittances_messages(kf: Mapping[str, Any], *, year: int, base_year: int,
     if _ok(kf.get("remittances_vs_trend_pct")):
         where = ("" if inside is None else
                  f", {'inside' if inside else 'outside'} the {level:.0%} prediction interval")
+        side = "below" if kf["remittances_vs_trend_pct"] < 0 else "above"
         out.append(KeyMessage(
-            f"Against their earlier trend, world remittances in {year} were {{}}{where}.",
-            [Number("remittances_vs_trend_pct", kf["remittances_vs_trend_pct"],
-                    "pct_change")], ref="world_trend"))
+            f"World remittances in {year} were {{}} {side} their earlier trend{where}.",
+            [Number("remittances_vs_trend_pct", kf["remittances_vs_trend_pct"], "pct_abs")],
+            ref="world_trend"))
     top = kf.get("remittances_top_recipient")
     if len(out) < 5 and top and _ok(kf.get("remittances_top_recipient_value")):
         out.append(KeyMessage(
