@@ -67,6 +67,8 @@ def hyphen_minus(texts: list[str]) -> list[str]:
 def key_messages(html: str) -> list[dict[str, str]] | None:
     """The Key messages section: ``[{"text", "href"}]`` for its items, or ``None``.
 
+    ``text`` is the message without its link ("(Figure 3)").
+
     The section must come before the first other section heading of the chapter.
     """
     soup = BeautifulSoup(html, "html.parser")
@@ -78,6 +80,6 @@ def key_messages(html: str) -> list[dict[str, str]] | None:
     out = []
     for li in items:
         link = li.find("a")
-        out.append({"text": li.get_text(" ", strip=True),
-                    "href": str(link.get("href", "")) if link else ""})
+        text = re.sub(r"\s*\((?:Figure|Table) \d+\)$", "", li.get_text("", strip=True))
+        out.append({"text": text, "href": str(link.get("href", "")) if link else ""})
     return out

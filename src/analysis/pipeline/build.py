@@ -35,7 +35,7 @@ from analysis.errors import ParameterError, ReportError
 from analysis.pipeline import cache
 from analysis.pipeline.chapters import Chapter, chapters_file, load_chapters
 from analysis.pipeline.datainfo import DataInfo, open_input_data
-from analysis.pipeline.execute import Result, Task, clean_tmp, now_iso, run_pool
+from analysis.pipeline.execute import Result, Task, chapter_nav, clean_tmp, now_iso, run_pool
 from analysis.pipeline.fingerprint import (
     FileHasher,
     chapter_key,
@@ -197,7 +197,7 @@ def _validate(selected: list[Chapter], overrides: Mapping[str, str],
 def plan_task(chapter: Chapter, params: Mapping[str, Any], *, out: Path, data_dir: Path,
               data: dict[str, str], hasher: FileHasher, base: Path,
               formats: tuple[str, ...] = cache.FORMATS, force: bool = False,
-              cell_timeout: float | None = None) -> Task | Result:
+              cell_timeout: float | None = None, siblings: Sequence[str] = ()) -> Task | Result:
     """What building ``chapter`` with ``params`` into ``out`` needs, from its build record.
 
     The one place that decides, for ``run``, ``build`` and ``sweep`` alike, whether a chapter
@@ -220,6 +220,9 @@ def plan_task(chapter: Chapter, params: Mapping[str, Any], *, out: Path, data_di
         The notebook is shown relative to it (the registry's folder).
     formats, force, cell_timeout
         As in :class:`BuildOptions`.
+    siblings : sequence of str
+        The other chapters built into ``out`` now; the draft links to its neighbours among
+        them and among the chapters already built there.
     """
     from analysis import __version__
 
@@ -249,6 +252,8 @@ def plan_task(chapter: Chapter, params: Mapping[str, Any], *, out: Path, data_di
         out=str(out), formats=formats, exec_key=exec_key, export_key=export_key,
         data=data, inputs=inputs, mode=state, date=date, built_at=built_at,
         version=__version__, cell_timeout=cell_timeout, tables=chapter.tables,
+        nav=chapter_nav(chapter.id, str(chapter.notebook), built=lambda cid: cid in siblings
+                        or cache.read_record(out, cid) is not None),
     )
 
 
@@ -264,7 +269,8 @@ def _plan(selected: list[Chapter], values: dict[str, dict[str, Any]], options: B
             continue
         planned = plan_task(chapter, values[chapter.id], out=out, data_dir=data_dir, data=data,
                             hasher=hasher, base=base, formats=options.formats,
-                            force=options.force, cell_timeout=options.cell_timeout)
+                            force=options.force, cell_timeout=options.cell_timeout,
+                            siblings=[c.id for c in selected if c.exists])
         if isinstance(planned, Task):
             tasks.append(planned)
         else:

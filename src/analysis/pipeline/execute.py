@@ -80,6 +80,8 @@ class Task:
         Kernel name.
     tables : tuple of str
         Canonical tables the chapter reads (their provenance is recorded for the index).
+    nav : dict
+        The previous and next chapters the draft links to (:func:`chapter_nav`).
     """
 
     chapter: str
@@ -102,6 +104,7 @@ class Task:
     cell_timeout: float | None = None
     kernel: str = "python3"
     tables: tuple[str, ...] = ()
+    nav: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -237,11 +240,14 @@ def _title(nb: Any, default: str) -> str:
     return notebook_title(nb) or default
 
 
-def chapter_nav(chapter: str, notebook: str | None = None) -> dict[str, dict[str, str]]:
+def chapter_nav(chapter: str, notebook: str | None = None,
+                built: Callable[[str], bool] | None = None) -> dict[str, dict[str, str]]:
     """The previous and next report chapters of ``chapter`` (``{"previous": {"href",
     "title"}, "next": ...}``), from the registry the notebook belongs to.
 
     A chapter outside the report (the country brief) comes after the last report chapter.
+    ``built(id)`` says whether a neighbour's draft is (or will be) in the same folder; a
+    neighbour that is not is not linked.
     """
     from analysis.pipeline.chapters import load_chapters
 
@@ -251,7 +257,8 @@ def chapter_nav(chapter: str, notebook: str | None = None) -> dict[str, dict[str
                                  .is_file() else None)
     except Exception:  # a draft without navigation is still a draft
         return {}
-    order = [c for c in registry.values() if c.report]
+    order = [c for c in registry.values() if c.report and c.exists
+             and (built is None or c.id == chapter or built(c.id))]
     if chapter not in registry:
         return {}
     if not registry[chapter].report:
@@ -286,8 +293,7 @@ def _export(task: Task, nb: Any) -> tuple[dict[str, bytes], list[str]]:
         if "html" in task.formats:
             from analysis.export.html import to_html
 
-            html, warnings = to_html(nb, **common,
-                                     nav=chapter_nav(task.chapter, task.notebook))
+            html, warnings = to_html(nb, **common, nav=task.nav)
             files[f"{task.chapter}.html"] = html.encode("utf-8")
         if "markdown" in task.formats:
             from analysis.export.markdown import to_markdown
