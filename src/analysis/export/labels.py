@@ -40,8 +40,8 @@ VOCABULARY: dict[str, str] = {
     "vs_trend_pct": "Against trend (%)",
     "position": "Against the interval",
     "mape_pct": "Backtest error (%)",
-    "change_pct": "Change",
-    "change %": "Change",
+    "change_pct": "% change",
+    "change %": "% change",
     "claimed_pct": "Claimed (%)",
     "computed_pct": "Found (%)",
     "difference_pp": "Difference (points)",
@@ -138,7 +138,7 @@ def column_label(name: str) -> str:
     >>> column_label("n_indicators")
     'Number of indicators'
     >>> column_label("change %")
-    'Change'
+    '% change'
     >>> column_label("per 100k 2020")
     'Per 100,000 2020'
     >>> column_label("95% CI low")

@@ -197,7 +197,8 @@ def _validate(selected: list[Chapter], overrides: Mapping[str, str],
 def plan_task(chapter: Chapter, params: Mapping[str, Any], *, out: Path, data_dir: Path,
               data: dict[str, str], hasher: FileHasher, base: Path,
               formats: tuple[str, ...] = cache.FORMATS, force: bool = False,
-              cell_timeout: float | None = None, siblings: Sequence[str] = ()) -> Task | Result:
+              cell_timeout: float | None = None, siblings: Sequence[str] = (),
+              index_href: str = "index.html") -> Task | Result:
     """What building ``chapter`` with ``params`` into ``out`` needs, from its build record.
 
     The one place that decides, for ``run``, ``build`` and ``sweep`` alike, whether a chapter
@@ -223,6 +224,8 @@ def plan_task(chapter: Chapter, params: Mapping[str, Any], *, out: Path, data_di
     siblings : sequence of str
         The other chapters built into ``out`` now; the draft links to its neighbours among
         them and among the chapters already built there.
+    index_href : str
+        Where the draft's link to the report index points (a sweep's index is one folder up).
     """
     from analysis import __version__
 
@@ -252,8 +255,8 @@ def plan_task(chapter: Chapter, params: Mapping[str, Any], *, out: Path, data_di
         out=str(out), formats=formats, exec_key=exec_key, export_key=export_key,
         data=data, inputs=inputs, mode=state, date=date, built_at=built_at,
         version=__version__, cell_timeout=cell_timeout, tables=chapter.tables,
-        nav=chapter_nav(chapter.id, str(chapter.notebook), built=lambda cid: cid in siblings
-                        or cache.read_record(out, cid) is not None),
+        nav={**chapter_nav(chapter.id, str(chapter.notebook), built=lambda cid: cid in siblings
+                           or cache.read_record(out, cid) is not None), "index": index_href},
     )
 
 
