@@ -35,10 +35,15 @@ def survey_messages(kf: Mapping[str, Any], *, synthetic: bool) -> list[KeyMessag
             f"pay a recruitment fee{tag}.",
             [Number("agent_fee_share", kf["agent_fee_share"], "share")], ref="fees"))
     if kf.get("claims_tested"):
-        out.append(KeyMessage(
-            f"The survey supports {{}} of the {{}} claims it can test{tag}.",
-            [Number("claims_supported", kf["claims_supported"], "count"),
-             Number("claims_tested", kf["claims_tested"], "count")], ref="claims"))
+        if kf["claims_supported"] == kf["claims_tested"]:
+            out.append(KeyMessage(
+                f"The survey supports all {{}} claims it can test{tag}.",
+                [Number("claims_tested", kf["claims_tested"], "count")], ref="claims"))
+        else:
+            out.append(KeyMessage(
+                f"The survey supports {{}} of the {{}} claims it can test{tag}.",
+                [Number("claims_supported", kf["claims_supported"], "count"),
+                 Number("claims_tested", kf["claims_tested"], "count")], ref="claims"))
     if kf.get("respondents"):
         out.append(KeyMessage(
             f"The estimates rest on {{}} respondents in {{}} sampled villages and urban "

@@ -74,10 +74,15 @@ def trends_messages(kf: Mapping[str, Any], *, year: int, base_year: int, stock_y
     tested, supported = kf.get("claims_tested"), kf.get("claims_supported")
     if _ok(tested) and tested and claims is not None:
         against = f" (tested on the data for {claims_year})" if claims_year else ""
-        out.append(KeyMessage(
-            f"The data support {{}} of the {{}} testable claims of the report{against}.",
-            [Number("claims_supported", supported, "count"),
-             Number("claims_tested", tested, "count")], ref="claims"))
+        if supported == tested:
+            out.append(KeyMessage(
+                f"The data support all {{}} testable claims of the report{against}.",
+                [Number("claims_tested", tested, "count")], ref="claims"))
+        else:
+            out.append(KeyMessage(
+                f"The data support {{}} of the {{}} testable claims of the report{against}.",
+                [Number("claims_supported", supported, "count"),
+                 Number("claims_tested", tested, "count")], ref="claims"))
     return out[:5]
 
 
