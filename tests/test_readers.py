@@ -354,3 +354,29 @@ def test_one_chart_per_chapter_palette_and_tick_labels(snapshot_dir) -> None:
     dests = tr.top_destinations(stock, 2020, 10, ["PAK"])
     _check_chart(tf.share_bars_figure(dests, "destination", "%"), "country brief")
     plt.close("all")
+
+
+def test_trends_key_messages_from_key_figures() -> None:
+    from analysis.trends.messages import trends_messages
+
+    kf = {"detections_total": 126310, "detections_change_pct": -10.888,
+          "route_largest_increase": "Western African Route",
+          "route_largest_increase_pct": 786.2, "asylum_applications_eu27": 476615,
+          "asylum_top_destination": "DEU", "asylum_top_destination_value": 121960,
+          "migrant_stock_world": 280598105, "migrant_stock_share_pct": 3.6,
+          "claims_supported": 4, "claims_tested": 5}
+    texts = [m.text for m in trends_messages(kf, year=2020, base_year=2019, stock_year=2020,
+                                             claims=pd.DataFrame(), claims_year=2020)]
+    assert texts == [
+        f"Detections of illegal border crossings fell 10.9{S}% to 126,310 in 2020 "
+        "(against 2019).",
+        f"The Western African Route grew most among the larger routes: +786.2{S}%.",
+        "476,615 first-time asylum applications were lodged in the EU in 2020; Germany "
+        "received the most (121,960).",
+        f"280.6{S}million international migrants lived outside their country of birth in "
+        f"2020, 3.6{S}% of the population.",
+        "The data support 4 of the 5 testable claims of the report (tested on the data for "
+        "2020).",
+    ]
+    kf["detections_change_pct"] = None  # a missing figure drops its message
+    assert len(trends_messages(kf, year=2020, base_year=2019, stock_year=2020)) == 3
