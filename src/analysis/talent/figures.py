@@ -9,7 +9,7 @@ import pandas as pd
 
 from analysis.countries import country_name
 
-__all__ = ["HEATMAP_ALT", "RANK_INTERVAL_ALT", "rank_interval_alt", "rank_interval_figure",
+__all__ = ["HEATMAP_ALT", "RANK_INTERVAL_ALT", "heatmap_alt", "rank_interval_alt", "rank_interval_figure",
            "subscore_heatmap"]
 
 #: Alternative text of :func:`rank_interval_figure`.
@@ -24,6 +24,19 @@ HEATMAP_ALT = (
     "Heat map with one row per country, ordered by rank, and one column per covered "
     "dimension; lighter cells are higher sub-scores."
 )
+
+
+def heatmap_alt(index: pd.DataFrame) -> str:
+    """Alternative text of :func:`subscore_heatmap` that states the finding: the best country
+    on each dimension, with its sub-score."""
+    dims = [c for c in index.columns if c.startswith("dim_")]
+    parts = []
+    for d in dims:
+        col = index[d].dropna()
+        if len(col):
+            parts.append(f"{d.removeprefix('dim_')}: {country_name(str(col.idxmax()))} "
+                         f"({col.max():.2f})")
+    return "Highest sub-score on each dimension: " + "; ".join(parts) + "."
 
 
 def rank_interval_alt(table: pd.DataFrame) -> str:
