@@ -120,8 +120,8 @@ def pct(x: float, *, signed: bool = False, decimals: int = 1) -> str:
 
     Examples
     --------
-    >>> pct(-0.04, signed=True)
-    '−0.0\\xa0%'
+    >>> pct(-0.04, signed=True)  # rounds to zero: no sign
+    '0.0\\xa0%'
     >>> pct(10.94)
     '10.9\\xa0%'
     """
