@@ -35,7 +35,7 @@ from analysis.errors import ParameterError, ReportError
 from analysis.pipeline import cache, report_pdf
 from analysis.pipeline.chapters import Chapter, chapters_file, load_chapters, unknown_chapter
 from analysis.pipeline.datainfo import DataInfo, open_input_data
-from analysis.pipeline.execute import Result, Task, clean_tmp, now_iso, run_pool
+from analysis.pipeline.execute import Result, Task, chapter_nav, clean_tmp, now_iso, run_pool
 from analysis.pipeline.fingerprint import (
     FileHasher,
     chapter_key,
@@ -230,7 +230,8 @@ def _validate(selected: list[Chapter], overrides: Mapping[str, str],
 def plan_task(chapter: Chapter, params: Mapping[str, Any], *, out: Path, data_dir: Path,
               data: dict[str, str], hasher: FileHasher, base: Path,
               formats: tuple[str, ...] = cache.DRAFTS, force: bool = False,
-              cell_timeout: float | None = None) -> Task | Result:
+              cell_timeout: float | None = None, siblings: Sequence[str] = (),
+              index_href: str = "index.html") -> Task | Result:
     """What building ``chapter`` with ``params`` into ``out`` needs, from its build record.
 
     The one place that decides, for ``run``, ``build`` and ``sweep`` alike, whether a chapter
@@ -253,6 +254,11 @@ def plan_task(chapter: Chapter, params: Mapping[str, Any], *, out: Path, data_di
         The notebook is shown relative to it (the registry's folder).
     formats, force, cell_timeout
         As in :class:`BuildOptions`.
+    siblings : sequence of str
+        The other chapters built into ``out`` now; the draft links to its neighbours among
+        them and among the chapters already built there.
+    index_href : str
+        Where the draft's link to the report index points (a sweep's index is one folder up).
     """
     from analysis import __version__
 
@@ -282,6 +288,8 @@ def plan_task(chapter: Chapter, params: Mapping[str, Any], *, out: Path, data_di
         out=str(out), formats=formats, exec_key=exec_key, export_key=export_key,
         data=data, inputs=inputs, mode=state, date=date, built_at=built_at,
         version=__version__, cell_timeout=cell_timeout, tables=chapter.tables,
+        nav={**chapter_nav(chapter.id, str(chapter.notebook), built=lambda cid: cid in siblings
+                           or cache.read_record(out, cid) is not None), "index": index_href},
     )
 
 
@@ -297,7 +305,8 @@ def _plan(selected: list[Chapter], values: dict[str, dict[str, Any]], options: B
             continue
         planned = plan_task(chapter, values[chapter.id], out=out, data_dir=data_dir, data=data,
                             hasher=hasher, base=base, formats=options.formats,
-                            force=options.force, cell_timeout=options.cell_timeout)
+                            force=options.force, cell_timeout=options.cell_timeout,
+                            siblings=[c.id for c in selected if c.exists])
         if isinstance(planned, Task):
             tasks.append(planned)
         else:
@@ -372,6 +381,7 @@ def write_index(out: Path, chapters: dict[str, Chapter], *, data: dict[str, str]
             parameters={**ordered, **recorded},
             built_at=str((record or {}).get("built_at", "")), vintages=vintages,
             message=str((failure or {}).get("message", "")),
+            key_message=str((record or {}).get("key_message", "")),
         ))
     _, sde_time = source_date()
     html = render_index(entries, built_at=sde_time or now_iso(), version=__version__,

@@ -781,7 +781,8 @@ def _sweep_locked(report: SweepReport, chapter: Chapter, options: SweepOptions, 
     for c in report.combinations:
         planned = plan_task(chapter, c.parameters, out=report.out / c.name, data_dir=data_dir,
                             data=data, hasher=hasher, base=base, formats=options.formats,
-                            force=options.force, cell_timeout=options.cell_timeout)
+                            force=options.force, cell_timeout=options.cell_timeout,
+                            index_href=f"../{INDEX_HTML}")
         if isinstance(planned, Task):
             tasks.append(planned)
             by_out[planned.out] = c
