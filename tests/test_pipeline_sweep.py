@@ -21,17 +21,10 @@ from analysis.cli import main
 from analysis.errors import ParameterError
 from analysis.export.sweep_index import SweepRow, render_sweep_index
 from analysis.pipeline.chapters import load_chapters
-from analysis.pipeline.sweep import (
-    DetachedJob,
-    SweepOptions,
-    apply_changes,
-    combination_name,
-    combinations,
-    key_figures_csv,
-    parse_over,
-    run_detached,
-    sweep,
-)
+from analysis.pipeline.combinations import combination_name, combinations, parse_over
+from analysis.pipeline.runners.dask import DetachedJob, apply_changes, run_detached
+from analysis.pipeline.sweep import SweepOptions, sweep
+from analysis.pipeline.sweep_outputs import key_figures_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "pipeline"
