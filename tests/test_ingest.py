@@ -14,8 +14,8 @@ import pycountry
 import pytest
 
 from analysis.errors import DataError
-from analysis.sources import ingest
 from analysis.sources.eurostat_synth import write_synthetic_eurostat_tsv
+from analysis.sources.ingest import eurostat as ingest_eurostat
 from analysis.sources.ingest import (
     ingest_eurostat_tsv,
     read_ingested,
@@ -250,7 +250,7 @@ def test_failed_ingest_leaves_previous_output(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ingest, "_write_manifest", boom)
+    monkeypatch.setattr(ingest_eurostat, "write_manifest", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         ingest_eurostat_tsv(second, out)
     pd.testing.assert_frame_equal(read_ingested(out), before)

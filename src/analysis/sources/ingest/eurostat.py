@@ -1,42 +1,14 @@
-"""Streaming ingest of raw files larger than memory, with DuckDB.
+"""Eurostat bulk TSV (``migr_asyappctza``) -> the canonical ``asylum`` table, streamed with DuckDB.
 
-The full Eurostat asylum table with every dimension is several gigabytes: pandas would need
-many times that in memory. :func:`ingest_eurostat_tsv` streams such a file (plain or gzip) through
-DuckDB — filter, unpivot the years, parse values and flags, map codes, aggregate — and writes
-the canonical ``asylum`` table as Parquet partitioned by year; :func:`read_ingested` reads it
-back (optionally a few years only) as a validated canonical table. Memory stays bounded by
-DuckDB's ``memory_limit`` (it spills to disk beyond it), whatever the size of the file.
-
-:func:`stream_csv_to_parquet` does the same for big tidy CSV files (for instance the UN DESA
-long table in the gdidata layout) without reshaping.
-
-Canonical rules for Eurostat ``migr_asyappctza`` (any parser of this table must agree):
-
-- keep ``freq = A`` (when the file has ``freq``), ``unit = PER``, ``age = TOTAL``, ``applicant = FRST`` and
-  ``sex`` F/M/UNK (→ female/male/unknown; T, the total, is dropped);
-- a cell is ``value[ flags]``, split at the first space; ``:`` (with or without a flag) and
-  an empty cell are *not available* and give no row; any other value must be a non-negative
-  whole number (``15`` or ``15.0``); flags (``p``, ``e``, ``b`` …) are ignored; zero counts give no row either (as in the
-  IOM gdidata table);
-- ``geo`` and ``citizen`` are Eurostat's 2-letter codes, mapped to ISO 3166-1 alpha-3 with
-  pycountry, except ``EL`` → GRC, ``UK`` → GBR, ``XK`` → XKX; ``citizen`` ``STLS`` → STL and
-  ``UNK`` → OOO; ``geo`` ``EU27_2020`` → EU27; other aggregates (``TOTAL``, ``EU28``,
-  ``EXT_EU27_2020``, ``EU27_2020_FOR`` …, see :data:`AGGREGATE_PATTERN`) are dropped; any other
-  unknown code is dropped with a :class:`UserWarning` naming it;
-- applicants are summed over the canonical key (destination, year, citizenship, sex).
+The canonical rules are in :mod:`analysis.sources.ingest`.
 """
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import re
-import shutil
-import tempfile
-import uuid
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -46,13 +18,22 @@ import pycountry
 from analysis import config
 from analysis.errors import DataError
 from analysis.schemas import TABLES
+from analysis.sources.ingest.staging import (
+    duckdb_problem,
+    first_line,
+    flatten,
+    is_gzip,
+    sql_str,
+    staged_write,
+    write_manifest,
+)
 from analysis.sources.official.common import EUROSTAT_ALPHA2 as EUROSTAT_COUNTRY_EXCEPTIONS
 from analysis.sources.official.common import UnmappedCodeWarning
 from analysis.sources.official.eurostat import AGGREGATE
 from analysis.sources.official.eurostat import CITIZEN_SPECIAL as CITIZEN_SPECIAL_CODES
 from analysis.sources.official.eurostat import GEO_SPECIAL as GEO_SPECIAL_CODES
 from analysis.sources.official.eurostat import SEX as SEX_CODES
-from analysis.validation import check_header, validate_table
+from analysis.validation import validate_table
 
 # Code mappings (EUROSTAT_COUNTRY_EXCEPTIONS, …) are shared with the pandas parser of small
 # downloaded files, analysis.sources.official.eurostat: one definition.
@@ -69,7 +50,6 @@ AGGREGATE_PATTERN = AGGREGATE.pattern.replace("\\d", "[0-9]")
 
 _TIME_SUFFIX = "\\TIME_PERIOD"
 _YEAR = re.compile(r"^[0-9]{4}$")
-_MANIFEST = "_ingest.json"
 
 
 @cache
@@ -87,133 +67,6 @@ def geo_code_map() -> dict[str, str]:
 def citizen_code_map() -> dict[str, str]:
     """Eurostat ``citizen`` code -> canonical citizenship code (ISO-3, ``STL`` or ``OOO``)."""
     return {**_iso2_to_iso3(), **CITIZEN_SPECIAL_CODES}
-
-
-# --- small helpers ---------------------------------------------------------------------------
-
-
-def _sql_str(value: str | os.PathLike[str]) -> str:
-    """A SQL string literal."""
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
-
-
-def _first_line(path: Path) -> str:
-    """The first line of a (possibly gzip-compressed) text file, without its newline."""
-    if not path.is_file():
-        raise DataError(path, "file not found")
-    if path.stat().st_size == 0:
-        raise DataError(path, "is empty (0 bytes)")
-    opener: Callable = gzip.open if _is_gzip(path) else open
-    try:
-        with opener(path, "rb") as fh:
-            raw = fh.readline(1 << 20)
-    except (OSError, EOFError) as exc:
-        raise DataError(path, f"cannot be read (corrupt gzip file?): {exc}") from exc
-    try:
-        line = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(path, "the header is not UTF-8 text") from exc
-    line = line.rstrip("\r\n")
-    if not line.strip():
-        raise DataError(path, "is empty (no header)")
-    return line
-
-
-def _connect(memory_limit: str, threads: int | None, temp_dir: Path):
-    import duckdb
-
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
-        raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
-    cfg = {
-        "memory_limit": str(memory_limit),
-        "preserve_insertion_order": False,
-        "temp_directory": str(temp_dir),
-    }
-    if threads is not None:
-        cfg["threads"] = threads
-    try:
-        con = duckdb.connect(":memory:", config=cfg)
-    except duckdb.Error as exc:
-        raise ValueError(f"invalid DuckDB setting (memory_limit={memory_limit!r}): {exc}") \
-            from exc
-    con.execute("SET enable_progress_bar = false")
-    return con
-
-
-def _duckdb_problem(exc: Exception) -> str:
-    """The first informative line of a DuckDB error."""
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    return "; ".join(lines[:3])[:500]
-
-
-def _replace_dir(staged: Path, out_dir: Path) -> None:
-    """Move the fully written ``staged`` directory to ``out_dir``, replacing it.
-
-    The previous ``out_dir`` is first renamed aside, then ``staged`` is renamed into place and
-    the old one deleted; if the second rename fails the old directory is put back. Both renames
-    are within one folder, so each is atomic (readers may see no directory for an instant).
-    """
-    backup: Path | None = None
-    if out_dir.exists():
-        backup = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(out_dir, backup)
-    try:
-        os.replace(staged, out_dir)
-    except BaseException:
-        if backup is not None:
-            os.replace(backup, out_dir)
-        raise
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
-
-
-def _staged_write(out_dir: Path, memory_limit: str, threads: int | None,
-                  work: Callable[[object, Path], None]) -> Path:
-    """Run ``work(connection, staging_dir)`` then move the staging dir to ``out_dir``.
-
-    On any exception the staging directory is removed and ``out_dir`` is left as it was.
-    """
-    out_dir = Path(out_dir).expanduser().resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".staging",
-                                    dir=out_dir.parent))
-    spill = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".spill",
-                                  dir=out_dir.parent))
-    try:
-        con = _connect(memory_limit, threads, spill)
-        try:
-            work(con, staging / "data")
-        finally:
-            con.close()
-        os.chmod(staging, 0o755)
-        _replace_dir(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    finally:
-        shutil.rmtree(spill, ignore_errors=True)
-    return out_dir
-
-
-def _flatten(staging_data: Path) -> None:
-    """Move the partition folders written under ``staging/data`` up into ``staging``."""
-    for child in staging_data.iterdir():
-        os.replace(child, staging_data.parent / child.name)
-    staging_data.rmdir()
-
-
-def _write_manifest(directory: Path, manifest: Mapping[str, object]) -> None:
-    """Write ``_ingest.json`` (ignored by Parquet readers: it starts with ``_``)."""
-    text = json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n"
-    (directory / _MANIFEST).write_text(text, encoding="utf-8")
-
-
-# --- Eurostat bulk TSV -----------------------------------------------------------------------
 
 
 def parse_eurostat_header(path: Path) -> tuple[list[str], list[str]]:
@@ -236,7 +89,7 @@ def parse_eurostat_header(path: Path) -> tuple[list[str], list[str]]:
     DataError
         Naming the file and the header cell when the file is not in this layout.
     """
-    line = _first_line(path)
+    line = first_line(path)
     cells = line.split("\t")
     first = cells[0].strip()
     if len(cells) < 2:
@@ -289,18 +142,18 @@ def _raw_aggregate_sql(path: Path, dims: Sequence[str], years: Sequence[str]) ->
     def part(dim: str) -> str:
         return f"split_part(series, ',', {pos[dim]})"
 
-    columns = "{" + ", ".join([_sql_str("series") + ": 'VARCHAR'"]
-                              + [f"{_sql_str(y)}: 'VARCHAR'" for y in years]) + "}"
-    compression = "gzip" if _is_gzip(path) else "none"
-    sexes = ", ".join(_sql_str(s) for s in SEX_CODES)
-    keep = " AND ".join([f"{part(d)} = {_sql_str(v)}" for d, v in KEPT_CODES.items() if d in pos]
+    columns = "{" + ", ".join([sql_str("series") + ": 'VARCHAR'"]
+                              + [f"{sql_str(y)}: 'VARCHAR'" for y in years]) + "}"
+    compression = "gzip" if is_gzip(path) else "none"
+    sexes = ", ".join(sql_str(s) for s in SEX_CODES)
+    keep = " AND ".join([f"{part(d)} = {sql_str(v)}" for d, v in KEPT_CODES.items() if d in pos]
                         + [f"{part('sex')} IN ({sexes})"])
     commas = len(dims) - 1
     year_cols = ", ".join(f'"{y}"' for y in years)
     return f"""
     CREATE TEMP TABLE raw_agg AS
     WITH src AS (
-        SELECT * FROM read_csv({_sql_str(path)}, delim = '\t', header = true,
+        SELECT * FROM read_csv({sql_str(path)}, delim = '\t', header = true,
             auto_detect = false, all_varchar = true, quote = '', escape = '',
             compression = '{compression}', columns = {columns})
     ), kept AS (
@@ -371,7 +224,7 @@ def _unknown_codes(con) -> dict[str, list[str]]:  # noqa: ANN001
     for dim, table in (("geo", "geo_map"), ("citizen", "citizen_map")):
         rows = con.execute(
             f"SELECT DISTINCT r.{dim} FROM raw_agg r ANTI JOIN {table} m ON r.{dim} = m.code "
-            f"WHERE NOT regexp_full_match(r.{dim}, {_sql_str(AGGREGATE_PATTERN)}) "
+            f"WHERE NOT regexp_full_match(r.{dim}, {sql_str(AGGREGATE_PATTERN)}) "
             f"ORDER BY 1"
         ).fetchall()
         if rows:
@@ -453,7 +306,7 @@ def ingest_eurostat_tsv(
                               f"{memory_limit!r}; raise it or lower threads") from exc
         except duckdb.Error as exc:
             raise DataError(path, f"cannot be read as a Eurostat TSV file: "
-                                  f"{_duckdb_problem(exc)}", column=first_cell) from exc
+                                  f"{duckdb_problem(exc)}", column=first_cell) from exc
         counts = _check_raw(con, path, first_cell)
         _code_tables(con)
         unknown = _unknown_codes(con)
@@ -462,9 +315,9 @@ def ingest_eurostat_tsv(
             raise DataError(path, "no data left after keeping unit=PER, age=TOTAL, "
                                   "applicant=FRST, sex F/M/UNK and country codes",
                             column=first_cell)
-        con.execute(f"COPY ({_CANONICAL_SQL}) TO {_sql_str(staging_data)} "
+        con.execute(f"COPY ({_CANONICAL_SQL}) TO {sql_str(staging_data)} "
                     "(FORMAT parquet, PARTITION_BY (year), COMPRESSION zstd)")
-        _flatten(staging_data)
+        flatten(staging_data)
         stat = path.stat()
         summary.update(
             table="asylum",
@@ -479,9 +332,9 @@ def ingest_eurostat_tsv(
             duckdb=duckdb.__version__,
             **counts,
         )
-        _write_manifest(staging_data.parent, summary)
+        write_manifest(staging_data.parent, summary)
 
-    done = _staged_write(Path(out_dir), memory_limit, threads, work)
+    done = staged_write(Path(out_dir), memory_limit, threads, work)
     unknown = summary.get("dropped_unknown_codes") or {}
     if unknown:
         listed = "; ".join(f"{dim}: {', '.join(codes[:20])}" for dim, codes in unknown.items())
@@ -549,78 +402,3 @@ def read_ingested(
     frame = frame.astype({"year": "int64", "applicants": "int64"})
     frame = frame.sort_values(list(spec.key), kind="stable").reset_index(drop=True)
     return validate_table(frame.loc[:, list(spec.columns)], spec, path=directory)
-
-
-# --- generic tidy CSV ------------------------------------------------------------------------
-
-
-def stream_csv_to_parquet(
-    path: str | os.PathLike[str],
-    out_dir: str | os.PathLike[str],
-    *,
-    columns: Mapping[str, str],
-    partition_by: str | Sequence[str] | None = None,
-    memory_limit: str = "1GB",
-    threads: int | None = None,
-) -> Path:
-    """Stream a big tidy CSV (plain or gzip) into Parquet, optionally Hive-partitioned.
-
-    Parameters
-    ----------
-    path : path-like
-        A comma-separated file with a header row, e.g. ``undesa_stocks_2020.csv.gz``.
-    out_dir : path-like
-        The output directory (replaced atomically, as in :func:`ingest_eurostat_tsv`).
-    columns : mapping of str to str
-        Expected columns (exactly these, in any order) and their DuckDB types, e.g.
-        ``{"geo": "VARCHAR", "year": "INTEGER", "n": "BIGINT"}``. Only the empty string is
-        missing: ``"NA"`` (Namibia) stays text.
-    partition_by : str or sequence of str, optional
-        Columns to partition by (``col=value`` folders).
-    memory_limit, threads
-        As in :func:`ingest_eurostat_tsv`.
-
-    Returns
-    -------
-    Path
-        ``out_dir``, absolute.
-
-    Raises
-    ------
-    DataError
-        For a missing file, a header that is not ``columns``, or a value that does not convert
-        to its type (DuckDB's message names the column and line).
-    """
-    import duckdb
-
-    path = Path(path).expanduser().resolve()
-    if not columns:
-        raise ValueError("columns must name at least one column")
-    parts = [partition_by] if isinstance(partition_by, str) else list(partition_by or [])
-    unknown = [c for c in parts if c not in columns]
-    if unknown:
-        raise ValueError(f"partition_by column {unknown[0]!r} is not among columns "
-                         f"({', '.join(columns)})")
-    found = [c.strip().strip('"') for c in _first_line(path).split(",")]
-    check_header(path, found, list(columns))
-    types = "{" + ", ".join(f"{_sql_str(c)}: {_sql_str(columns[c])}" for c in found) + "}"
-    compression = "gzip" if _is_gzip(path) else "none"
-    options = "FORMAT parquet, COMPRESSION zstd"
-    if parts:
-        options += ", PARTITION_BY (" + ", ".join(f'"{c}"' for c in parts) + ")"
-
-    def work(con, staging_data: Path) -> None:  # noqa: ANN001
-        sql = (f"COPY (SELECT * FROM read_csv({_sql_str(path)}, delim = ',', header = true, "
-               f"auto_detect = false, compression = '{compression}', columns = {types})) "
-               f"TO {_sql_str(staging_data if parts else staging_data.with_suffix('.parquet'))}"
-               f" ({options})")
-        try:
-            con.execute(sql)
-        except duckdb.Error as exc:
-            raise DataError(path, f"cannot be converted: {_duckdb_problem(exc)}") from exc
-        if parts:
-            _flatten(staging_data)
-        _write_manifest(staging_data.parent, {"source": str(path), "columns": dict(columns),
-                                              "partition_by": parts})
-
-    return _staged_write(Path(out_dir), memory_limit, threads, work)
