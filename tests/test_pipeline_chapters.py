@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.config import CHAPTERS_FILE
+from analysis.config import CHAPTERS_FILE, ENV_CHAPTERS_FILE, chapters_file
 from analysis.errors import DataError
 from analysis.pipeline.chapters import (
-    ENV_CHAPTERS_FILE,
-    chapters_file,
     declared_parameters,
     load_chapters,
     missing_parameters,

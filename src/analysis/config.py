@@ -8,6 +8,8 @@ setting                     environment variable         default
 ==========================  ===========================  ==================================
 input data (``--data-dir``)  ``MIGRATION_DATA_DIR``      ``data/raw`` once fetched, else
                                                          the snapshot (below)
+registry (``--chapters``)   ``MIGRATION_CHAPTERS_FILE``  ``notebooks/chapters.toml``
+build cache                 ``MIGRATION_CACHE_DIR``      ``.cache/migration-report``
 worker processes (``--jobs``)  —                         ``os.cpu_count()``
 runner (``--runner``)       ``MIGRATION_RUNNER``         ``dask`` with a scheduler, else
                                                          ``local``
@@ -38,6 +40,8 @@ ENV_PROJECT_ROOT = "MIGRATION_PROJECT_ROOT"
 ENV_RUNNER = "MIGRATION_RUNNER"
 ENV_SCHEDULER = "DASK_SCHEDULER_ADDRESS"
 ENV_SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+ENV_CACHE_DIR = "MIGRATION_CACHE_DIR"
+ENV_CHAPTERS_FILE = "MIGRATION_CHAPTERS_FILE"
 
 
 def _find_root() -> Path:
@@ -105,6 +109,24 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> DataChoi
     if RAW_MANIFEST.is_file():
         return DataChoice(RAW_DIR, "raw")
     return DataChoice(SNAPSHOT_DIR, "snapshot")
+
+
+def chapters_file(path: str | os.PathLike[str] | None = None) -> Path:
+    """The registry file: ``path``, else ``MIGRATION_CHAPTERS_FILE``, else the project's."""
+    if path is not None and str(path) != "":
+        return Path(path).expanduser().resolve()
+    env = os.environ.get(ENV_CHAPTERS_FILE)
+    if env:
+        return Path(env).expanduser().resolve()
+    return CHAPTERS_FILE
+
+
+def cache_dir() -> Path:
+    """The pipeline's cache directory (``MIGRATION_CACHE_DIR`` or ``.cache/migration-report``)."""
+    env = os.environ.get(ENV_CACHE_DIR)
+    if env:
+        return Path(env).expanduser().resolve()
+    return CACHE_DIR
 
 
 def resolve_jobs(jobs: int | None = None) -> int:

@@ -30,6 +30,7 @@ from typing import Any
 from rich.console import Console
 
 from analysis.config import (
+    chapters_file,
     resolve_jobs,
     resolve_runner,
     resolve_scheduler,
@@ -38,7 +39,7 @@ from analysis.config import (
 )
 from analysis.errors import ParameterError, ReportError
 from analysis.pipeline import cache
-from analysis.pipeline.chapters import Chapter, chapters_file, load_chapters
+from analysis.pipeline.chapters import Chapter, load_chapters
 from analysis.pipeline.datainfo import DataInfo, open_input_data
 from analysis.pipeline.engine import Target, run_targets
 from analysis.pipeline.execute import Result, now_iso

@@ -30,10 +30,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from analysis.config import shown_path
+from analysis.config import chapters_file, shown_path
 from analysis.errors import ParameterError, ReportError
 from analysis.pipeline.build import BuildOptions, open_runner, print_failures
-from analysis.pipeline.chapters import chapters_file, load_chapters
+from analysis.pipeline.chapters import load_chapters
 from analysis.pipeline.combinations import Combination, combinations, parse_over
 from analysis.pipeline.datainfo import open_input_data
 from analysis.pipeline.engine import Target, run_targets
