@@ -9,6 +9,7 @@ import yaml
 
 from analysis.errors import DataError
 from analysis.survey import synthetic as syn
+from analysis.survey import weighted_proportion
 from analysis.survey.chapter import design_summary, open_survey, pointrange_figure, sample_size
 
 
@@ -46,8 +47,24 @@ def test_parameters_the_survey_cannot_serve_are_refused(survey, tmp_path):
     spec = syn.codebook().to_dict()
     del spec["variables"]["q_fee"]
     codebook.write_text(yaml.safe_dump(spec))
+    # A survey without the fee question loads; only the outcome is required.
+    partial = open_survey(data, codebook)
+    assert "paid_fee" not in partial.data.columns and partial.absent("paid_fee") == ["paid_fee"]
+    with pytest.raises(ValueError, match="must be a binary variable"):
+        partial.check(outcome="paid_fee", by=["country"])
+    assert partial.check(outcome="aware_legal", by=["country", "religion"]) == ["country"]
+    nobody = partial.data.assign(aware_legal=pd.array([None] * len(partial.data),
+                                                      dtype="boolean"))
+    empty = weighted_proportion(nobody, "aware_legal", by="country", **partial.design)
+    assert empty.empty and "country" in empty.columns
+    import dataclasses
+
+    with pytest.raises(ValueError, match="no answers"):
+        dataclasses.replace(partial, data=nobody).check(outcome="aware_legal", by=["country"])
+    assert partial.lacks("This section", "paid_fee", "religion") == (
+        "This section is left out: the survey has no variables `paid_fee`, `religion`.")
     with pytest.raises(DataError, match="paid_fee"):
-        open_survey(data, codebook)
+        open_survey(data, codebook, require=["paid_fee"])
 
 
 def test_design_summary_by_hand(survey):

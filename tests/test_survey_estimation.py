@@ -8,9 +8,10 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import optimize, stats
+from scipy import stats
 
 from analysis.survey import (
+    ModelNotIdentified,
     domain_difference,
     survey_logit,
     weighted_crosstab,
@@ -95,8 +96,18 @@ def test_domain_proportions_match_samplics(sample, name):
     for g in "abc":
         assert ours.loc[g, "estimate"] == pytest.approx(ref.point_est[g][1.0], abs=1e-10)
         assert ours.loc[g, "se"] == pytest.approx(ref.stderror[g][1.0], abs=1e-10)
-        # Every domain spans all strata here, so the df is the full design's, as in samplics.
-        assert ours.loc[g, "ci_low"] == pytest.approx(ref.lower_ci[g][1.0], abs=1e-10)
+        # Degrees of freedom as R's degf of the domain: the PSUs holding it minus their strata
+        # (samplics uses the full design's), with the logit interval on that df.
+        dom = sample[sample["g"] == g]
+        st = design["strata"]
+        psus = (dom.groupby([st, design["psu"]]).ngroups if design["psu"] and st
+                else dom[design["psu"]].nunique() if design["psu"] else len(dom))
+        n_strata = dom[st].nunique() if st else 1
+        assert ours.loc[g, "df"] == psus - n_strata
+        p, se = ref.point_est[g][1.0], ref.stderror[g][1.0]
+        half = stats.t.ppf(0.975, psus - n_strata) * se / (p * (1 - p))
+        low = 1 / (1 + math.exp(-(math.log(p / (1 - p)) - half)))
+        assert ours.loc[g, "ci_low"] == pytest.approx(low, abs=1e-10)
         assert ours.loc[g, "n"] == (sample["g"] == g).sum()
 
 
@@ -268,37 +279,82 @@ def test_rao_scott_reduces_to_pearson_under_srs(sample):
     assert res.table["n"].sum() == n
 
 
-def test_survey_logit_matches_hand_sandwich(sample):
+def _svyglm_sandwich(df, x, y, w, strata, psu):
+    """R's svyglm sandwich written out independently: Newton fit, then per-stratum loops."""
+    b = np.zeros(x.shape[1])
+    for _ in range(100):  # Newton-Raphson on the weighted log-likelihood
+        mu = 1 / (1 + np.exp(-x @ b))
+        step = np.linalg.solve((x.T * (w * mu * (1 - mu))) @ x, x.T @ (w * (y - mu)))
+        b = b + step
+        if np.max(np.abs(step)) < 1e-13:
+            break
+    mu = 1 / (1 + np.exp(-x @ b))
+    inv_info = np.linalg.inv((x.T * (w * mu * (1 - mu))) @ x)
+    u = x * (w * (y - mu))[:, None]
+    meat = np.zeros((x.shape[1], x.shape[1]))
+    n_psu = 0
+    keys = df[strata] if strata else pd.Series(0, index=df.index)
+    for h in keys.unique():
+        rows = (keys == h).to_numpy()
+        ids = df.loc[rows, psu].to_numpy() if psu else np.arange(rows.sum())
+        totals = np.array([u[rows][ids == j].sum(axis=0) for j in np.unique(ids)])
+        n_h = len(totals)
+        n_psu += n_h
+        dev = totals - totals.mean(axis=0)
+        meat += n_h / (n_h - 1) * dev.T @ dev
+    dfree = n_psu - keys.nunique() - (x.shape[1] - 1)
+    return b, np.sqrt(np.diag(inv_info @ meat @ inv_info)), dfree
+
+
+@pytest.mark.parametrize("name", list(DESIGNS))
+def test_survey_logit_matches_independent_svyglm_sandwich(sample, name):
+    design = DESIGNS[name]
     df = sample.assign(y=sample["y"].astype(bool))
-    res = survey_logit(df, "y", ["g", "x"], weight="w", psu="psu")
+    res = survey_logit(df, "y", ["g", "x"], weight="w", **design)
     x = np.column_stack([np.ones(len(df)), (df["g"] == "b").to_numpy(float),
                          (df["g"] == "c").to_numpy(float), df["x"].to_numpy()])
-    y = df["y"].to_numpy(float)
-    w = df["w"].to_numpy()
-
-    def nll(b):
-        eta = x @ b
-        return -np.sum(w * (y * eta - np.logaddexp(0, eta)))
-
-    def grad(b):
-        return -x.T @ (w * (y - 1 / (1 + np.exp(-x @ b))))
-
-    b = optimize.minimize(nll, np.zeros(4), jac=grad, method="BFGS",
-                          options={"gtol": 1e-10}).x
-    mu = 1 / (1 + np.exp(-x @ b))
-    bread = np.linalg.inv((x * (w * mu * (1 - mu))[:, None]).T @ x)
-    groups = pd.factorize(df["psu"])[0]
-    totals = np.zeros((groups.max() + 1, 4))
-    np.add.at(totals, groups, x * (w * (y - mu))[:, None])
-    g, (n, k) = totals.shape[0], x.shape
-    cov = bread @ totals.T @ totals @ bread * g / (g - 1) * (n - 1) / (n - k)
-    se = np.sqrt(np.diag(cov))
-    np.testing.assert_allclose(res["odds_ratio"], np.exp(b[1:]), rtol=1e-6)
-    np.testing.assert_allclose(res["se"], se[1:], rtol=1e-5)
-    q = stats.t.ppf(0.975, g - 1)
-    np.testing.assert_allclose(res["ci_low"], np.exp(b[1:] - q * se[1:]), rtol=1e-5)
+    b, se, dfree = _svyglm_sandwich(df, x, df["y"].to_numpy(float), df["w"].to_numpy(),
+                                    design["strata"], design["psu"])
+    np.testing.assert_allclose(res["coef"], b[1:], rtol=1e-7)
+    np.testing.assert_allclose(res["se"], se[1:], rtol=1e-7)
+    q = stats.t.ppf(0.975, dfree)
+    np.testing.assert_allclose(res["ci_low"], np.exp(b[1:] - q * se[1:]), rtol=1e-7)
+    np.testing.assert_allclose(res["p_value"], 2 * stats.t.sf(np.abs(b[1:] / se[1:]), dfree),
+                               rtol=1e-6)
     assert res["term"].tolist() == ["g[b]", "g[c]", "x"]
-    assert res.attrs["n"] == len(df) and res.attrs["n_psu"] == g
+    assert res.attrs["df"] == dfree and res.attrs["n"] == len(df)
+
+
+def test_survey_logit_psu_codes_are_nested_in_strata(sample):
+    """PSU codes 0..7 restart in each stratum; renumbering them within strata changes nothing."""
+    df = sample.assign(y=sample["y"].astype(bool))
+    base = survey_logit(df, "y", ["g", "x"], weight="w", strata="st", psu="psu")
+    rng = np.random.default_rng(5)
+    perm = {(h, j): int(k) for h in df["st"].unique()
+            for j, k in zip(range(8), rng.permutation(8), strict=True)}
+    renumbered = df.assign(psu=[perm[(h, j)] for h, j in zip(df["st"], df["psu"], strict=True)])
+    unique_ids = df.assign(psu=df["st"] + "-" + df["psu"].astype(str))
+    for other in (renumbered, unique_ids):
+        res = survey_logit(other, "y", ["g", "x"], weight="w", strata="st", psu="psu")
+        np.testing.assert_allclose(res["se"], base["se"], rtol=1e-12)
+    assert base.attrs["n_psu"] == 32 and base.attrs["df"] == 32 - 4 - 3
+
+
+@pytest.mark.parametrize("case", ["constant", "separated", "quasi", "singular"])
+def test_survey_logit_refuses_models_that_are_not_identified(sample, case):
+    df = sample.assign(y=sample["y"].astype(bool))
+    preds = ["g", "x"]
+    if case == "constant":
+        df["y"] = True
+    elif case == "separated":
+        df["y"] = df["x"] > df["x"].median()
+    elif case == "quasi":
+        df["y"] = df["y"] | (df["g"] == "c")  # every respondent in g == c says yes
+    else:
+        df["x2"] = 2 * df["x"]
+        preds = ["g", "x", "x2"]
+    with pytest.raises(ModelNotIdentified, match="not identified"):
+        survey_logit(df, "y", preds, weight="w", strata="st", psu="psu")
 
 
 def test_bad_arguments_are_refused(sample):
@@ -311,3 +367,68 @@ def test_bad_arguments_are_refused(sample):
                             psu="psu")
     with pytest.raises(ValueError, match="level"):
         weighted_proportion(sample, "y", weight="w", level=95)
+
+
+@pytest.fixture(scope="module")
+def yrbs() -> pd.DataFrame:
+    """2015 YRBS extract from samplics' test suite (see tests/fixtures/survey/yrbs.README.md)."""
+    from pathlib import Path
+
+    df = pd.read_csv(Path(__file__).parent / "fixtures" / "survey" / "yrbs.csv")
+    return df.assign(qn8=df["qn8"].map({1: True, 2: False}).astype("boolean"))
+
+
+def test_yrbs_answered_rows_match_r(yrbs):
+    """R/samplics: svymean(~qn8, na.rm = TRUE) on the answered rows, logit interval on 39 df."""
+    answered = yrbs[yrbs["qn8"].notna()]
+    r = weighted_proportion(answered, "qn8", weight="weight", strata="stratum",
+                            psu="psu").iloc[0]
+    assert r["estimate"] == pytest.approx(0.8136225, abs=5e-8)
+    assert r["se"] == pytest.approx(0.0198621, abs=5e-8)
+    assert r["ci_low"] == pytest.approx(0.7700845, abs=5e-8)
+    assert r["ci_high"] == pytest.approx(0.8505163, abs=5e-8)
+    assert r["df"] == 39
+
+
+def test_yrbs_unanswered_rows_kept_as_a_domain_match_r(yrbs):
+    """Unanswered rows stay in the design (R: SE 0.020089006) and df counts the domain's PSUs."""
+    r = weighted_proportion(yrbs, "qn8", weight="weight", strata="stratum", psu="psu").iloc[0]
+    assert r["se"] == pytest.approx(0.020089006, abs=5e-10)
+    assert r["df"] == 39
+    assert r["n_missing"] == yrbs["qn8"].isna().sum()
+
+
+def test_zero_proportion_gets_clopper_pearson_interval_under_srs():
+    """With no design, n_eff = n and df = n - 1: Korn-Graubard is exactly Clopper-Pearson."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    df = pd.DataFrame({"y": [False] * 40 + [True] * 60, "w": 1.0,
+                       "g": ["a"] * 40 + ["b"] * 60})
+    out = weighted_proportion(df, "y", weight="w", by="g", level=0.9).set_index("g")
+    for g, count, n in (("a", 0, 40), ("b", 60, 60)):
+        low, high = proportion_confint(count, n, alpha=0.1, method="beta")
+        assert out.loc[g, "ci_low"] == pytest.approx(low, abs=1e-10)
+        assert out.loc[g, "ci_high"] == pytest.approx(high, abs=1e-10)
+    assert out.loc["a", "ci_high"] > 0.05  # not a point
+
+
+def test_korn_graubard_interval_covers_rare_domains():
+    """A domain with p = 0 in the sample: the interval covers small true values about 95%."""
+    rng = np.random.default_rng(11)
+    truth, reps, hits = 0.01, 300, 0
+    zero_seen = 0
+    for _ in range(reps):
+        rows = []
+        for h in range(3):
+            for j in range(6):
+                u = rng.normal(0, 0.3)
+                for _ in range(8):
+                    rows.append({"st": h, "psu": j, "w": rng.uniform(1, 2),
+                                 "y": bool(rng.random() < truth * math.exp(u - 0.045))})
+        s = pd.DataFrame(rows)
+        r = weighted_proportion(s, "y", weight="w", strata="st", psu="psu").iloc[0]
+        zero_seen += r["estimate"] == 0
+        assert r["ci_high"] > r["ci_low"] or r["estimate"] > 0
+        hits += r["ci_low"] <= truth <= r["ci_high"]
+    assert zero_seen > 0
+    assert hits / reps >= 0.9

@@ -19,6 +19,7 @@ from __future__ import annotations
 from analysis.survey.codebook import Codebook, Design, Variable, load_survey, read_codebook
 from analysis.survey.estimation import (
     CrosstabResult,
+    ModelNotIdentified,
     design_df,
     domain_difference,
     survey_logit,
@@ -30,6 +31,7 @@ from analysis.survey.estimation import (
 __all__ = [
     "Codebook",
     "CrosstabResult",
+    "ModelNotIdentified",
     "Design",
     "Variable",
     "design_df",

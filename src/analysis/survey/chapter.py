@@ -21,7 +21,7 @@ from analysis.errors import DataError
 from analysis.io import sha256_file
 from analysis.plotting import PALETTE
 from analysis.survey import synthetic
-from analysis.survey.codebook import CHAPTER_VARIABLES, Codebook, load_survey
+from analysis.survey.codebook import Codebook, load_survey
 
 __all__ = [
     "CHAPTER_ID",
@@ -85,25 +85,47 @@ class Survey:
                     "are not findings about real people.")
         return f"Estimates from the {self.source}."
 
-    def check(self, *, outcome: str, by: Sequence[str]) -> None:
-        """Refuse chapter parameters the survey cannot serve, with a clear message.
+    def check(self, *, outcome: str, by: Sequence[str]) -> list[str]:
+        """Refuse chapter parameters the survey cannot serve; return the ``by`` columns it has.
+
+        The outcome is required. A ``by`` column the survey does not have is left out (the
+        chapter says so, :meth:`lacks`); one it has must be categorical.
 
         Raises
         ------
         ValueError
-            If ``outcome`` is not a binary variable of the survey or a ``by`` column is not a
-            categorical one.
+            If ``outcome`` is not a binary variable of the survey (or nobody answered it) or a
+            ``by`` column of the survey is not a categorical one.
         """
         df = self.data
         if outcome not in df.columns or not pd.api.types.is_bool_dtype(df[outcome].dtype):
             binary = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c].dtype)]
             raise ValueError(f"outcome={outcome!r} must be a binary variable of the survey: "
-                             f"{', '.join(binary)}")
+                             f"{', '.join(binary) or '(none)'}")
+        if not df[outcome].notna().any():
+            raise ValueError(f"outcome={outcome!r} has no answers in the survey")
         categorical = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
-        bad = [b for b in by if b not in categorical]
+        bad = [b for b in by if b in df.columns and b not in categorical]
         if bad or not by:
             raise ValueError(f"by={','.join(by)!r}: give one or more categorical variables "
                              f"among {', '.join(categorical)}")
+        return [b for b in by if b in categorical]
+
+    def has(self, *names: str) -> bool:
+        """Whether the survey has every variable in ``names`` with at least one answer."""
+        return not self.absent(*names)
+
+    def absent(self, *names: str) -> list[str]:
+        """The variables of ``names`` the survey lacks (or that nobody answered)."""
+        df = self.data
+        return [n for n in names if n not in df.columns or not df[n].notna().any()]
+
+    def lacks(self, what: str, *names: str) -> str:
+        """One sentence saying that ``what`` is left out and which variables are missing."""
+        missing = self.absent(*names)
+        listed = ", ".join(f"`{n}`" for n in missing)
+        plural = "s" if len(missing) > 1 else ""
+        return f"{what} is left out: the survey has no variable{plural} {listed}."
 
     def caption(self, text: str) -> str:
         """A caption, with "(synthetic data)" appended when the data are synthetic."""
@@ -125,7 +147,7 @@ def open_survey(
     *,
     seed: int = synthetic.DEFAULT_SEED,
     n_per_psu: int = 20,
-    require: Sequence[str] = CHAPTER_VARIABLES,
+    require: Sequence[str] = (),
 ) -> Survey:
     """Load the survey for the chapter.
 
@@ -137,7 +159,9 @@ def open_survey(
     seed, n_per_psu : int
         For the synthetic survey.
     require : sequence of str
-        Standard variables the chapter needs; a missing one raises :class:`DataError`.
+        Standard variables that must be present; a missing one raises :class:`DataError`.
+        The chapter requires only its outcome (checked by :meth:`Survey.check`); its
+        sections use whatever else the survey has (see :data:`~analysis.survey.codebook.CHAPTER_VARIABLES`).
 
     Returns
     -------
@@ -167,7 +191,7 @@ def open_survey(
         )
     absent = [v for v in require if v not in survey.data.columns]
     if absent:
-        raise DataError(survey.codebook.source, "the survey chapter needs the standard "
+        raise DataError(survey.codebook.source, "the survey needs the standard "
                         f"variable(s) {', '.join(absent)}; map them with as: in the codebook",
                         column=absent[0])
     return survey

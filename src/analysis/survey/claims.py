@@ -189,8 +189,8 @@ def claim_agents_main_source(
         return ClaimResult(claim, measure, gap, NOT_TESTABLE, rule)
     t = weighted_proportion(df, "info_source", level=level, **design)
     t = t.sort_values("estimate", ascending=False).reset_index(drop=True)
-    if source not in set(t["category"]) or int(t.loc[t["category"] == source, "n"].iloc[0]) \
-            < min_cell:
+    if len(t) < 2 or source not in set(t["category"]) \
+            or int(t.loc[t["category"] == source, "n"].iloc[0]) < min_cell:
         return ClaimResult(claim, measure, f"fewer than {min_cell} respondents", NOT_TESTABLE,
                            rule)
     top, second = str(t["category"].iloc[0]), str(t["category"].iloc[1])

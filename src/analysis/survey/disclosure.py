@@ -12,6 +12,10 @@ Rules
    cell, it could be recovered by subtraction, so the next smallest cell of that line is
    suppressed too. Lines are revisited until nothing changes. :func:`lines_for` gives the
    lines of a ``by`` breakdown.
+2b. **Audit.** Lines taken together can still pin a suppressed cell; the LP audit
+   (:mod:`analysis.survey.audit`) computes each suppressed cell's feasible range given every
+   published cell and total of the table and suppresses further cells until each range is at
+   least ``min_cell`` wide. It runs on every table :func:`suppress` handles.
 3. **PII** columns are dropped when a survey is read (:func:`~.codebook.load_survey`) and never
    reach an estimator, a table or a chart.
 4. **Free text** is shown only through :func:`analysis.export.display.table`, which escapes it;
@@ -27,6 +31,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from analysis.survey.audit import protect
 
 __all__ = [
     "DEFAULT_MIN_CELL",
@@ -109,8 +115,10 @@ def suppress(
     DataFrame
         A copy with a boolean ``suppressed`` column; in suppressed rows every numeric column
         (estimates and counts) is missing, only the label columns remain. Counts become
-        nullable integers. ``attrs["suppressed"]`` is the number of suppressed cells and
-        ``attrs["min_cell"]`` the threshold.
+        nullable integers. ``attrs["suppressed"]`` is the number of suppressed cells,
+        ``attrs["min_cell"]`` the threshold, ``attrs["audit_checked"]`` and
+        ``attrs["audit_added"]`` what the LP audit (:mod:`analysis.survey.audit`) checked
+        and added, ``attrs["audit_unresolved"]`` cells it could not widen.
     """
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")
@@ -119,21 +127,13 @@ def suppress(
     out = table.reset_index(drop=True).copy()
     counts = pd.to_numeric(out[count], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     flag = ~(counts >= min_cell)  # missing counts are suppressed too
-    line_list = [list(line) for line in lines]
-    changed = True
-    while changed:
-        changed = False
-        for line in line_list:
-            groups = (out.groupby(line, observed=True, dropna=False, sort=False).indices
-                      if line else {(): np.arange(len(out))})
-            for idx in groups.values():
-                idx = np.asarray(idx)
-                if len(idx) < 2 or flag[idx].sum() != 1:
-                    continue
-                free = idx[~flag[idx]]
-                pick = free[np.argsort(counts[free], kind="stable")[0]]
-                flag[pick] = True
-                changed = True
+    groups: list[np.ndarray] = []
+    for line in (list(line) for line in lines):
+        found = (out.groupby(line, observed=True, dropna=False, sort=False).indices
+                 if line else {(): np.arange(len(out))})
+        groups.extend(np.asarray(idx) for idx in found.values())
+    audit = protect(counts, flag, groups, min_cell)
+    flag = audit.flags
     numeric = [c for c in out.columns
                if pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c])]
     for col in numeric:
@@ -145,12 +145,17 @@ def suppress(
             out.loc[flag, col] = np.nan
     out["suppressed"] = flag
     out.attrs.update(table.attrs)
-    out.attrs.update(suppressed=int(flag.sum()), min_cell=min_cell)
+    out.attrs.update(suppressed=int(flag.sum()), min_cell=min_cell,
+                     audit_checked=audit.checked, audit_added=audit.added,
+                     audit_unresolved=len(audit.unresolved))
     return out
 
 
 class SuppressionLog:
     """Suppress tables with one threshold and count the suppressed cells of a chapter.
+
+    ``total`` counts suppressed cells, ``tables`` tables, ``checked`` the suppressed cells whose
+    range the LP audit computed and ``added`` the cells the audit suppressed on top.
 
     Examples
     --------
@@ -165,6 +170,8 @@ class SuppressionLog:
         self.min_cell = int(min_cell)
         self.total = 0
         self.tables = 0
+        self.checked = 0
+        self.added = 0
 
     def apply(self, table: pd.DataFrame, *, count: str = "n",
               lines: Iterable[Sequence[str]] = ()) -> pd.DataFrame:
@@ -172,6 +179,8 @@ class SuppressionLog:
         out = suppress(table, min_cell=self.min_cell, count=count, lines=lines)
         self.total += int(out.attrs["suppressed"])
         self.tables += 1
+        self.checked += int(out.attrs["audit_checked"])
+        self.added += int(out.attrs["audit_added"])
         return out
 
     def value(self, table: pd.DataFrame, column: str = "estimate", **match: Any) -> float:
