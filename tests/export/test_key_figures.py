@@ -12,7 +12,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from analysis.export import display as show
 from analysis.export.key_figures import dumps, extract_key_figures, key_figures_document
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pipeline"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pipeline"
 _spec = importlib.util.spec_from_file_location("pipeline_synthetic", FIXTURES / "synthetic.py")
 synthetic = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(synthetic)

@@ -28,7 +28,7 @@ from analysis.sources.official import (
     unhcr,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "official"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "official"
 WB_API = re.compile(r"https://api\.worldbank\.org/v2/country/all/indicator/([^?]+)")
 FRONTEX_XLSX = ("https://www.frontex.europa.eu/assets/Migratory_routes/2025/"
                 "Monthly_detections_of_IBC_2025_06_03.xlsx")

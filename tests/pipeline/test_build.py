@@ -26,7 +26,7 @@ from analysis.pipeline.build import BuildOptions, build
 
 pytestmark = pytest.mark.notebooks
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "pipeline"
 SNAPSHOT = ROOT / "data" / "snapshot"
 CHAPTERS = ("alpha", "beta", "gamma")

@@ -18,7 +18,7 @@ from analysis.pipeline.params import (
     resolve_parameters,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_REGISTRY = ROOT / "tests" / "fixtures" / "pipeline" / "chapters.toml"
 SNAPSHOT = ROOT / "data" / "snapshot"
 

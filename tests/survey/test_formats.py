@@ -22,10 +22,10 @@ from analysis.export import display as show
 from analysis.survey import load_survey, weighted_proportion
 from analysis.survey.codebook import parse_codebook
 
-FIELD = Path(__file__).parent / "fixtures" / "survey" / "field"
+FIELD = Path(__file__).resolve().parents[1] / "fixtures" / "survey" / "field"
 CSV = FIELD / "field_survey.csv"
 CODEBOOK = FIELD / "field_survey.codebook.yaml"
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03_mrc_survey.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "03_mrc_survey.ipynb"
 LABELS = {
     "q_country": {1: "Nepal", 2: "Bangladesh", 3: "Pakistan", 4: "Sri Lanka"},
     "q_sex": {1: "Male", 2: "Female", 3: "Other"},

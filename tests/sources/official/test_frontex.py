@@ -16,7 +16,7 @@ from analysis.schemas import TABLES
 from analysis.sources.official import FetchError, UnmappedCodeWarning, frontex, make_session
 from analysis.validation import validate_table
 
-FIXTURES = Path(__file__).parent / "fixtures" / "official"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "official"
 SAMPLE = FIXTURES / "frontex_monthly_detections_of_ibc.xlsx"
 PAGE = FIXTURES / "frontex_migratory_map.html"
 WORKBOOK_URL = ("https://www.frontex.europa.eu/assets/Migratory_routes/2025/"

@@ -13,7 +13,7 @@ from analysis.survey import load_survey, read_codebook, weighted_proportion
 from analysis.survey import synthetic as syn
 from analysis.survey.codebook import apply_codebook, parse_codebook
 
-FIXTURES = Path(__file__).parent / "fixtures" / "survey"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "survey"
 SMALL = {"n_per_psu": 6, "n_psu": 4, "seed": 11}
 
 

@@ -23,7 +23,7 @@ from analysis.survey.disclosure import (
     suppress,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "survey"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "survey"
 
 
 @pytest.fixture

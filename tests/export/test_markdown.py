@@ -17,7 +17,7 @@ from analysis.export.markdown import (
     to_markdown,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pipeline"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pipeline"
 _spec = importlib.util.spec_from_file_location("pipeline_synthetic", FIXTURES / "synthetic.py")
 synthetic = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(synthetic)

@@ -374,7 +374,7 @@ def yrbs() -> pd.DataFrame:
     """2015 YRBS extract from samplics' test suite (see tests/fixtures/survey/yrbs.README.md)."""
     from pathlib import Path
 
-    df = pd.read_csv(Path(__file__).parent / "fixtures" / "survey" / "yrbs.csv")
+    df = pd.read_csv(Path(__file__).resolve().parents[1] / "fixtures" / "survey" / "yrbs.csv")
     return df.assign(qn8=df["qn8"].map({1: True, 2: False}).astype("boolean"))
 
 

@@ -13,7 +13,7 @@ from analysis.schemas import TABLES
 from analysis.sources.official import undesa
 from analysis.validation import validate_table
 
-FIXTURES = Path(__file__).parent / "fixtures" / "official"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "official"
 SAMPLE = FIXTURES / "undesa_pd_2020_ims_stock_by_sex_destination_and_origin.xlsx"
 
 

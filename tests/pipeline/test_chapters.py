@@ -16,7 +16,7 @@ from analysis.pipeline.chapters import (
     parse_chapters,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pipeline"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pipeline"
 FIXTURE_REGISTRY = FIXTURES / "chapters.toml"
 
 

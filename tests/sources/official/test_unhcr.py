@@ -16,7 +16,7 @@ from analysis.schemas import TABLES
 from analysis.sources.official import make_session, unhcr
 from analysis.validation import validate_table
 
-FIXTURES = Path(__file__).parent / "fixtures" / "official"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "official"
 PAGES = [FIXTURES / "unhcr_population_p0001.json", FIXTURES / "unhcr_population_p0002.json"]
 
 

@@ -16,7 +16,7 @@ from analysis.schemas import TABLES
 from analysis.sources.official import FetchError, make_session, worldbank
 from analysis.validation import validate_table
 
-FIXTURES = Path(__file__).parent / "fixtures" / "official"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "official"
 PAGES = sorted(FIXTURES.glob("worldbank_*_p*.json"))
 API = re.compile(r"https://api\.worldbank\.org/v2/country/all/indicator/([^?]+)")
 

@@ -26,7 +26,7 @@ from analysis.pipeline.runners.dask import DetachedJob, apply_changes, run_detac
 from analysis.pipeline.sweep import SweepOptions, sweep
 from analysis.pipeline.sweep_outputs import key_figures_csv
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "pipeline"
 REGISTRY = FIXTURES / "sweep_chapters.toml"
 SNAPSHOT = ROOT / "data" / "snapshot"

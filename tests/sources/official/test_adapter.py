@@ -24,7 +24,7 @@ from analysis.sources.official import (
     UnmappedCodeWarning,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "official"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "official"
 RAW = {
     "eurostat": ["eurostat_migr_asyappctza.tsv.gz"],
     "worldbank": ["worldbank_BX.TRF.PWKR.CD.DT_p001.json", "worldbank_PV.EST_p001.json",

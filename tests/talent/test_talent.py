@@ -13,8 +13,8 @@ import pytest
 from analysis import talent
 from analysis.errors import DataError, ParameterError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "talent"
-ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "talent"
+ROOT = Path(__file__).resolve().parents[2]
 
 # 4 countries x 3 indicators; x2 is "less is better"; weights 2:1:1.
 X1 = np.array([1.0, 2.0, 4.0, 3.0])

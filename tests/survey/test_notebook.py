@@ -12,7 +12,7 @@ import pytest
 from analysis.export import display as show
 from analysis.survey import synthetic as syn
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "03_mrc_survey.ipynb"
 MIN_CELL = 250  # high, so that the run has to suppress cells
 

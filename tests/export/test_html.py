@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 
 from analysis.export.html import clean_html, to_html
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pipeline"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pipeline"
 _spec = importlib.util.spec_from_file_location("pipeline_synthetic", FIXTURES / "synthetic.py")
 synthetic = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(synthetic)

@@ -14,7 +14,7 @@ from analysis.schemas import TABLES
 from analysis.sources.official import UnmappedCodeWarning, eurostat
 from analysis.validation import validate_table
 
-FIXTURES = Path(__file__).parent / "fixtures" / "official"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "official"
 SAMPLE = FIXTURES / "eurostat_migr_asyappctza.tsv.gz"
 
 #: Worked out by hand from eurostat_migr_asyappctza.tsv: FRST, age TOTAL, sex F/M/UNK only;
