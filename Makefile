@@ -2,21 +2,28 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 PYTHON ?= python3
-VENV ?= .venv
+# An active conda environment (other than `base`) is used as it is, with no second
+# environment; else .venv with pip. `make VENV=… PYTHON=…` overrides either.
+CONDA_ENV := $(if $(filter-out base,$(CONDA_DEFAULT_ENV)),$(CONDA_PREFIX))
+VENV ?= $(if $(CONDA_ENV),$(CONDA_ENV),.venv)
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+STAMP := $(VENV)/.migration-report-stamp
+KERNEL := migration-report
 OUT ?= reports
 JOBS ?=
 PYTEST_ARGS ?=
+LAB_ARGS ?=
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) \
+	  --display-name "Python ($(KERNEL))"
 	@touch $(STAMP)
 
 .PHONY: env
-env: $(STAMP) ## Create .venv with pip and install the project (runs only when needed)
+env: $(STAMP) ## Install the project and its kernel into .venv (or the active conda env)
 
 .PHONY: report
 report: $(STAMP) ## Build every chapter and the index into reports/ from the default data
@@ -33,8 +40,17 @@ test-fast: $(STAMP) ## Unit tests only, for quick iteration
 	$(BIN)/python -m pytest -m "not notebooks and not browser and not reliability" $(PYTEST_ARGS)
 
 .PHONY: lab
-lab: $(STAMP) ## Open JupyterLab on notebooks/ with the project's kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+lab: $(STAMP) ## Open JupyterLab on notebooks/ with the migration-report kernel
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+
+.PHONY: sync
+sync: $(STAMP) ## Rewrite the py:percent twins of the notebooks from the .ipynb files
+	$(BIN)/jupytext --to py:percent notebooks/*.ipynb
+
+.PHONY: hooks
+hooks: $(STAMP) ## Install the git hooks (pre-commit) and nbdime's notebook diffs for git
+	$(BIN)/pre-commit install
+	$(BIN)/nbdime config-git --enable
 
 .PHONY: validate
 validate: $(STAMP) ## Validate the default data (schemas and checksums)
@@ -49,7 +65,7 @@ benchmark: $(STAMP) ## Run the build benchmark (see README for recorded results)
 	$(BIN)/python benchmarks/build.py $(if $(JOBS),--jobs $(JOBS))
 
 .PHONY: clean
-clean: ## Remove built reports and caches (keeps .venv)
+clean: ## Remove built reports and caches (keeps the environment)
 	rm -rf $(OUT) .cache .pytest_cache
 
 .PHONY: help

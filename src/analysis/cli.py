@@ -47,7 +47,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+                                          metavar="", help="Show the version and exit.")] = False,
 ) -> None:
     """Build the migration-policy report."""
 
@@ -145,6 +145,12 @@ OutOption = Annotated[
     Path | None,
     typer.Option("--out", help="Output directory (default: reports/).", show_default=False),
 ]
+RunOutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help="Output directory (default: reports/runs/CHAPTER/PARAMETERS, "
+                 "e.g. reports/runs/trends/year=2016; never the annual report's reports/).",
+                 show_default=False),
+]
 ToOption = Annotated[
     str, typer.Option("--to", help="Drafts to write, comma separated: html, markdown."),
 ]
@@ -154,7 +160,8 @@ JobsOption = Annotated[
                  show_default=False),
 ]
 ForceOption = Annotated[
-    bool, typer.Option("--force", help="Run even the chapters whose inputs did not change."),
+    bool, typer.Option("--force", metavar="", show_default=False,
+                       help="Run even the chapters whose inputs did not change (a flag)."),
 ]
 ChaptersOption = Annotated[
     Path | None,
@@ -171,7 +178,8 @@ def _build(chapters: list[str] | None, params: list[str] | None, *, data_dir: Pa
     from analysis.pipeline.build import BuildOptions, build, parse_formats
     from analysis.pipeline.params import parse_assignments
 
-    options = BuildOptions(out=out_dir or REPORTS_DIR, data_dir=data_dir, jobs=jobs,
+    options = BuildOptions(out=out_dir if chapters else out_dir or REPORTS_DIR,
+                           data_dir=data_dir, jobs=jobs,
                            force=force, formats=parse_formats(to), chapters_file=registry)
     report = build(chapters, parse_assignments(params), options=options, console=out)
     if report.failed:
@@ -186,7 +194,7 @@ def run(
         "--param", "-p", help="A parameter, NAME=VALUE (repeatable), e.g. -p year=2020.",
         show_default=False)] = None,
     data_dir: DataDirOption = None,
-    out_dir: OutOption = None,
+    out_dir: RunOutOption = None,
     to: ToOption = "html,markdown",
     force: ForceOption = False,
     chapters: ChaptersOption = None,
@@ -208,6 +216,40 @@ def build_all(
     """Run every chapter whose notebook exists (unchanged ones are skipped); write the index."""
     _build(None, None, data_dir=data_dir, out_dir=out_dir, to=to, jobs=jobs, force=force,
            registry=chapters)
+
+
+@app.command("chapters")
+def chapters_cmd(chapters: ChaptersOption = None) -> None:
+    """List the chapters with their parameters: type, default and help."""
+    from analysis.config import chapters_file
+    from analysis.pipeline.chapters import load_chapters
+
+    registry = load_chapters(chapters)
+    table = Table(title=f"Chapters ({chapters_file(chapters)})")
+    for col in ("chapter", "parameter", "type", "default", "help"):
+        table.add_column(col, no_wrap=col != "help", overflow="fold")
+    for chapter in registry.values():
+        notes = [chapter.notebook.name] + ([] if chapter.report else ["(not in the report)"])
+        specs = list(chapter.parameters.values())
+        for i in range(max(len(specs), len(notes) + 1)):
+            first = f"[bold]{chapter.id}[/]" if i == 0 else notes[i - 1] if i <= len(notes) else ""
+            if i >= len(specs):
+                table.add_row(first, "", "", "", "")
+                continue
+            spec = specs[i]
+            kind = spec.type
+            if spec.type == "choice":
+                kind += f" ({', '.join(spec.choices)})"
+            elif spec.min is not None or spec.max is not None:
+                low = "" if spec.min is None else f"{spec.min:g}"
+                high = "" if spec.max is None else f"{spec.max:g}"
+                kind += f" [{low}..{high}]"
+            default = repr(spec.default) if isinstance(spec.default, str) else str(spec.default)
+            table.add_row(first, spec.name, kind, default, spec.help)
+        table.add_section()
+    out.print(table)
+    out.print("Set a parameter with: migration-report run CHAPTER -p NAME=VALUE",
+              style="dim")
 
 
 @app.command("sweep")

@@ -6,6 +6,7 @@ sources use, listed in :data:`EXTRA_CODES`.
 
 from __future__ import annotations
 
+import difflib
 from functools import cache
 
 import pycountry
@@ -123,8 +124,9 @@ def resolve_countries(spec: str | list[str] | tuple[str, ...] | None, default: s
         items = [str(s).strip().upper() for s in spec]
     unknown = [c for c in items if c not in known_codes() and c.lower() not in GROUPS]
     if unknown:
+        hints = [f"{c} (did you mean {s}?)" if (s := suggest(c)) else c for c in unknown]
         raise ValueError(
-            f"unknown country code(s) {', '.join(unknown)}; use ISO 3166-1 alpha-3 codes or a "
+            f"unknown country code(s) {', '.join(hints)}; use ISO 3166-1 alpha-3 codes or a "
             f"group: {', '.join(sorted(GROUPS))}"
         )
     out: list[str] = []
@@ -132,4 +134,45 @@ def resolve_countries(spec: str | list[str] | tuple[str, ...] | None, default: s
         for code in GROUPS.get(c.lower(), (c,)):
             if code not in out:
                 out.append(code)
+    return out
+
+
+def suggest(text: str, *, groups: bool = True) -> str | None:
+    """The code or group name someone most likely meant by ``text``, or ``None``.
+
+    A country's name gives its code; otherwise the closest group name (when ``groups``) or
+    the closest known code, by :func:`difflib.get_close_matches`.
+
+    Examples
+    --------
+    >>> suggest("PAKK"), suggest("Afganistan"), suggest("silk_route"), suggest("zzzzzz")
+    ('PAK', 'AFG', 'silk_routes', None)
+    """
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return pycountry.countries.lookup(text).alpha_3
+    except LookupError:
+        pass
+    if groups:
+        close = difflib.get_close_matches(text.lower(), list(GROUPS), n=1, cutoff=0.75)
+        if close:
+            return close[0]
+    close = difflib.get_close_matches(text.upper(), sorted(known_codes()), n=1, cutoff=0.75)
+    if close:
+        return close[0]
+    names = _names()
+    close = difflib.get_close_matches(text.lower(), list(names), n=1, cutoff=0.8)
+    return names[close[0]] if close else None
+
+
+@cache
+def _names() -> dict[str, str]:
+    """Lower-case country names (short, common and official) -> ISO-3 code."""
+    out: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            if getattr(c, attr, None):
+                out.setdefault(getattr(c, attr).lower(), c.alpha_3)
     return out

@@ -169,7 +169,7 @@ def test_cli_refuses_bad_parameters_with_exit_code_2(cache_env, tmp_path, capsys
 def test_cli_unknown_chapter_and_format(cache_env, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["run", "omega", "--out", str(tmp_path / "o")])
-    assert exit_.value.code == 2 and "unknown chapter(s) omega" in capsys.readouterr().err
+    assert exit_.value.code == 2 and "unknown chapter 'omega'" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_:
         main(["build", "--to", "pdf", "--out", str(tmp_path / "o")])
     assert exit_.value.code == 2 and "--to 'pdf'" in capsys.readouterr().err

@@ -22,9 +22,10 @@ def test_committed_notebook_is_clean_and_parameterised():
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
     params = nb.cells[1]
     assert "parameters" in params.metadata.get("tags", [])
-    for name in ("survey_path = None", "codebook_path = None", 'outcome = "aware_legal"',
-                 'by = "country,gender,area"', "min_cell = 10", "level = 0.95",
-                 "seed = 20240601", "data_dir = None"):
+    for name in ('survey_path: str = ""', 'codebook_path: str = ""',
+                 'outcome: str = "aware_legal"', 'by: str = "country,gender,area"',
+                 "min_cell: int = 10", "level: float = 0.95", "seed: int = 20240601",
+                 'data_dir: str = ""'):
         assert name in params.source
     for cell in nb.cells:
         if cell.cell_type == "code":

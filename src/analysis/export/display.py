@@ -92,6 +92,15 @@ def figure(fig: Any, *, caption: str, source: str, alt: str, dpi: int = 110) -> 
     png = base64.b64encode(buf.getvalue()).decode("ascii")
     meta = {"kind": "figure", "caption": caption, "source": source, "alt": alt}
     _publish({"image/png": png, "text/plain": f"Figure: {caption}"}, {META_KEY: meta})
+    _caption(caption, source)
+
+
+def _caption(caption: str, source: str) -> None:
+    """Show a figure's caption and source under it in JupyterLab (the exports skip this)."""
+    _publish({"text/html": f"<p><small><b>Figure.</b> {html.escape(caption)}<br>"
+                           f"Source: {html.escape(source)}</small></p>",
+              "text/plain": f"Figure. {caption}\nSource: {source}"},
+             {META_KEY: {"kind": "caption"}})
 
 
 def _format_cell(value: Any) -> str:
@@ -243,6 +252,31 @@ def record(
     entry = {"name": name, "value": _jsonable(value), "unit": unit, "source": source,
              "vintage": vintage}
     entry.update({k: _jsonable(v) for k, v in sorted(extra.items())})
-    _publish({KEY_FIGURE_MIME: entry, "text/plain": f"{name} = {value!r} {unit}"},
+    text, rendered = _key_figure_views(entry)
+    _publish({KEY_FIGURE_MIME: entry, "text/html": rendered, "text/plain": text},
              {META_KEY: {"kind": "key_figure"}})
     return value
+
+
+def _key_figure_views(entry: dict[str, Any]) -> tuple[str, str]:
+    """How a key figure reads in JupyterLab: one line of text and a small HTML table.
+
+    >>> text, _ = _key_figure_views({"name": "total", "value": 476615, "unit": "persons",
+    ...                              "source": "Eurostat", "vintage": "2024", "year": 2020})
+    >>> print(text)
+    Key figure total: 476,615 persons (year 2020; Eurostat, 2024)
+    """
+    extra = {k: v for k, v in entry.items()
+             if k not in ("name", "value", "unit", "source", "vintage")}
+    value = f"{_format_cell(entry['value'])} {entry['unit']}".strip()
+    shown = {k: str(v) if k.endswith("year") else _format_cell(v) for k, v in extra.items()}
+    details = "; ".join(f"{k} {v}" for k, v in shown.items())
+    text = (f"Key figure {entry['name']}: {value} ("
+            f"{details + '; ' if details else ''}{entry['source']}, {entry['vintage']})")
+    rows = [("Key figure", entry["name"]), ("Value", value),
+            *shown.items(),
+            ("Source", f"{entry['source']} ({entry['vintage']})")]
+    body = "".join(f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+                   f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
+                   for k, v in rows)
+    return text, f"<table>{body}</table>"

@@ -192,7 +192,7 @@ def _output_block(index: int, output: Mapping[str, Any]) -> Block | None:
     data = output.get("data", {})
     meta = output.get("metadata", {}).get(META_KEY, {}) or {}
     kind = meta.get("kind")
-    if KEY_FIGURE_MIME in data or kind in ("key_figure", "title"):
+    if KEY_FIGURE_MIME in data or kind in ("key_figure", "title", "caption"):
         return None
     if kind == "table" or TABLE_MIME in data:
         payload = data.get(TABLE_MIME)

@@ -39,9 +39,9 @@ from analysis.config import (
 )
 from analysis.errors import ParameterError, ReportError
 from analysis.pipeline import cache
-from analysis.pipeline.chapters import Chapter, load_chapters
+from analysis.pipeline.chapters import Chapter, load_chapters, unknown_chapter
 from analysis.pipeline.datainfo import DataInfo, open_input_data
-from analysis.pipeline.engine import Target, run_targets
+from analysis.pipeline.engine import Target, run_targets, shown_parameters
 from analysis.pipeline.execute import Result, now_iso
 from analysis.pipeline.lock import build_lock
 from analysis.pipeline.params import needs_data, resolve_parameters
@@ -56,8 +56,9 @@ class BuildOptions:
 
     Attributes
     ----------
-    out : Path
-        Output directory.
+    out : Path, optional
+        Output directory; ``None`` for ``run`` gives ``reports/runs/CHAPTER/PARAMETERS``
+        (:func:`run_dir`), so a run never replaces the annual draft in ``reports/``.
     data_dir : path-like, optional
         Input data (default: the precedence of :mod:`analysis.config`).
     jobs : int, optional
@@ -79,7 +80,7 @@ class BuildOptions:
         Address of a Dask scheduler (``tcp://host:8786``) for the ``dask`` runner.
     """
 
-    out: Path
+    out: Path | None
     data_dir: str | os.PathLike[str] | None = None
     jobs: int | None = None
     force: bool = False
@@ -141,8 +142,7 @@ def _select(chapters: dict[str, Chapter], ids: Sequence[str] | None,
         return [c for c in chapters.values() if c.report]
     unknown = [i for i in ids if i not in chapters]
     if unknown:
-        raise ParameterError(f"unknown chapter(s) {', '.join(unknown)}; chapters: "
-                             f"{', '.join(chapters)}")
+        raise ParameterError(unknown_chapter(unknown, list(chapters)))
     selected = [chapters[i] for i in ids]
     for chapter in selected:
         if not chapter.exists:
@@ -151,6 +151,21 @@ def _select(chapters: dict[str, Chapter], ids: Sequence[str] | None,
     if overrides and len(selected) != 1:
         raise ParameterError("-p applies to exactly one chapter")
     return selected
+
+
+def run_dir(chapter: Chapter, values: Mapping[str, Any], overrides: Mapping[str, str]) -> Path:
+    """Where ``run`` writes without ``--out``: ``reports/runs/CHAPTER/PARAMETERS``.
+
+    ``PARAMETERS`` names the values given with ``-p`` (validated, in registry order, as
+    :func:`~analysis.pipeline.combinations.combination_name` names a sweep's folders), or is
+    ``defaults``.
+    """
+    from analysis.config import REPORTS_DIR
+    from analysis.pipeline.combinations import combination_name
+
+    shown = shown_parameters(chapter, values)
+    given = {name: shown[name] for name in chapter.parameters if name in overrides}
+    return REPORTS_DIR / "runs" / chapter.id / (combination_name(given) or "defaults")
 
 
 def _validate(selected: list[Chapter], overrides: Mapping[str, str],
@@ -301,6 +316,12 @@ def build(chapter_ids: Sequence[str] | None = None, overrides: Mapping[str, str]
     selected = _select(chapters, chapter_ids, overrides)
     inputs = open_input_data(options.data_dir)
     values = _validate(selected, overrides, inputs.info)
+    if options.out is None:  # `run` writes beside the annual report, `build` into it
+        from analysis.config import REPORTS_DIR
+
+        one = chapter_ids is not None and len(selected) == 1
+        options.out = (run_dir(selected[0], values[selected[0].id], overrides) if one
+                       else REPORTS_DIR)
     out = Path(options.out).expanduser().resolve()
     options.out = out
     runner = open_runner(options, console)

@@ -13,6 +13,7 @@ against the registry costs milliseconds.
 from __future__ import annotations
 
 import ast
+import difflib
 import json
 import os
 import re
@@ -254,3 +255,17 @@ def missing_parameters(chapter: Chapter) -> list[str]:
     declared = set(declared_parameters(chapter.notebook))
     wanted = [*chapter.parameters, DATA_DIR_PARAMETER]
     return [name for name in wanted if name not in declared]
+
+
+def unknown_chapter(ids: list[str], known: list[str]) -> str:
+    """The message for chapter ids not in the registry, with the closest id of each.
+
+    >>> unknown_chapter(["trend"], ["trends", "remittances"])
+    "unknown chapter 'trend' (did you mean 'trends'?); chapters: trends, remittances"
+    """
+    named = []
+    for cid in ids:
+        close = difflib.get_close_matches(cid, known, n=1)
+        named.append(f"'{cid}' (did you mean '{close[0]}'?)" if close else f"'{cid}'")
+    return (f"unknown chapter{'s' if len(ids) > 1 else ''} {', '.join(named)}; "
+            f"chapters: {', '.join(known)}")

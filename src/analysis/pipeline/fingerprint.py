@@ -6,7 +6,8 @@ A chapter's key (:func:`chapter_key`) hashes everything its draft depends on:
 - its parameters (with the content of any file a ``path`` parameter names);
 - the input data: every file of the data directory, hashed directly (no pandas);
 - the ``analysis`` package source (code and export templates);
-- the installed distributions and their versions (:mod:`importlib.metadata`), and Python's.
+- the versions of the installed distributions the project depends on (its dependency
+  closure, :func:`dependency_closure`), and Python's.
 
 File hashes are remembered by (size, modification time, inode) in a small JSON file in the
 cache directory, the way ``git`` keeps its index, so an unchanged data directory is not read
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -123,14 +125,102 @@ def package_digest() -> str:
     return h.hexdigest()
 
 
-@cache
-def environment_digest() -> str:
-    """SHA-256 over Python's version and every installed distribution with its version."""
+#: The distribution whose dependency closure the environment digest covers.
+PROJECT_DISTRIBUTION = "migration-report"
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _header(dist: Any) -> tuple[str, str, list[str]]:
+    """Name, version and ``Requires-Dist`` of a distribution, from its metadata's header.
+
+    Reads the header block only: :attr:`importlib.metadata.Distribution.metadata` parses the
+    whole file (long descriptions included), which made this walk take seconds.
+    """
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    name, version, requires = "", "", []
+    for line in text.split("\n\n", 1)[0].splitlines():
+        key, _, value = line.partition(":")
+        if key == "Name":
+            name = value.strip()
+        elif key == "Version":
+            version = value.strip()
+        elif key == "Requires-Dist":
+            requires.append(value.strip())
+    if not requires and dist.read_text("METADATA") is None:  # an old egg-info
+        requires = list(dist.requires or [])
+    return name, version, requires
+
+
+_EXTRA = re.compile(r"""extra\s*==\s*['"]([^'"]+)['"]""")
+
+
+def dependency_closure(root: str = PROJECT_DISTRIBUTION) -> dict[str, str] | None:
+    """The installed distributions ``root`` needs, directly or not, with their versions.
+
+    Walks the ``Requires-Dist`` metadata (:mod:`importlib.metadata`) from ``root`` without its
+    extras: the packages a chapter can import. Requirements whose environment marker does not
+    hold here, and optional ones not installed, are left out.
+
+    Returns
+    -------
+    dict or None
+        Canonical name -> version, sorted; ``None`` when ``root`` is not installed.
+    """
     from importlib.metadata import distributions
 
-    found = sorted({f"{(d.metadata['Name'] or '').lower()}=={d.version}"
-                    for d in distributions()})
-    return digest({"python": sys.version, "distributions": found})
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    installed: dict[str, tuple[str, list[str]]] = {}
+    for dist in distributions():  # one scan of sys.path, not one per requirement
+        name, version, requires = _header(dist)
+        installed.setdefault(_canonical(name), (version, requires))
+    found: dict[str, str] = {}
+    todo: list[tuple[str, frozenset[str]]] = [(_canonical(root), frozenset())]
+    seen: set[tuple[str, frozenset[str]]] = set()
+    while todo:
+        name, extras = todo.pop()
+        if (name, extras) in seen:
+            continue
+        seen.add((name, extras))
+        if name not in installed:
+            if name == _canonical(root):
+                return None
+            continue
+        version, requires = installed[name]
+        found[name] = version
+        for text in requires:
+            wanted = set(_EXTRA.findall(text))
+            if wanted and not wanted & extras:
+                continue  # only for an extra not asked for (most markers): skip the parse
+            try:
+                req = Requirement(text)
+            except InvalidRequirement:
+                continue
+            if req.marker is not None and not any(
+                    req.marker.evaluate({"extra": e}) for e in (extras or {""})):
+                continue
+            todo.append((_canonical(req.name), frozenset(req.extras)))
+    return dict(sorted(found.items()))
+
+
+@cache
+def environment_digest() -> str:
+    """SHA-256 over Python's version and the project's installed dependencies with versions.
+
+    Only the dependency closure of the project counts (:func:`dependency_closure`): installing
+    a tool into the environment (pre-commit, a linter) does not make every chapter run again.
+    Without the project installed as a distribution, every installed distribution counts.
+    """
+    from importlib.metadata import distributions
+
+    closure = dependency_closure()
+    if closure is None:
+        closure = dict(sorted({_canonical(d.metadata["Name"] or ""): d.version
+                               for d in distributions()}.items()))
+    return digest({"python": sys.version, "distributions": closure})
 
 
 def parameter_files(values: Mapping[str, Any], path_params: Iterable[str],

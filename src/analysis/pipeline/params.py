@@ -115,11 +115,13 @@ def coerce(spec: ParameterSpec, value: Any) -> Any:
 
 
 def _country(spec: ParameterSpec, value: str) -> str:
-    from analysis.countries import known_codes
+    from analysis.countries import known_codes, suggest
 
     code = value.strip().upper()
     if code not in known_codes() or code.lower() in ("eu27",):
-        raise ValueError(f"{spec.name}={value!r} is not {_what(spec)} (e.g. PAK); "
+        close = suggest(value, groups=False)
+        hint = f"; did you mean '{close}'?" if close and close != "EU27" else ""
+        raise ValueError(f"{spec.name}={value!r} is not {_what(spec)} (e.g. PAK){hint}; "
                          "groups and lists are not accepted here")
     return code
 

@@ -149,7 +149,9 @@ def sweep(chapter_id: str, over: Mapping[str, Sequence[str]],
     console = console or Console(highlight=False)
     chapters = load_chapters(options.chapters_file)
     if chapter_id not in chapters:
-        raise ParameterError(f"unknown chapter {chapter_id}; chapters: {', '.join(chapters)}")
+        from analysis.pipeline.chapters import unknown_chapter
+
+        raise ParameterError(unknown_chapter([chapter_id], list(chapters)))
     chapter = chapters[chapter_id]
     if not chapter.exists:
         raise ReportError(f"chapter '{chapter.id}': its notebook {chapter.notebook} does "

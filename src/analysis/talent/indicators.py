@@ -483,6 +483,9 @@ def subset_countries(iset: IndicatorSet, countries: Sequence[str]) -> IndicatorS
 def parse_weights(text: str | None, indicators: Sequence[str]) -> dict[str, float] | None:
     """Turn ``"gdp_per_capita_ppp=2,unemployment_pct=1"`` into a full weight mapping.
 
+    ``name:number`` is accepted as well (``"gdp_per_capita_ppp:2"``), as the registry's help
+    writes it: papermill cannot read a parameter whose help comment holds an ``=``.
+
     Indicators not named keep weight 1. ``None`` or ``""`` gives ``None`` (equal weights).
 
     Raises
@@ -496,7 +499,7 @@ def parse_weights(text: str | None, indicators: Sequence[str]) -> dict[str, floa
     for item in str(text).split(","):
         if not item.strip():
             continue
-        key, sep, val = item.partition("=")
+        key, sep, val = item.partition("=" if "=" in item else ":")
         key = key.strip()
         if not sep:
             raise ParameterError(f"weights: expected name=number, got {item.strip()!r}")

@@ -1,0 +1,248 @@
+# %% [markdown]
+# # Migrant Resource Centre survey
+#
+# How aware are people who consider migrating of the legal ways to do so, where do they get their information, and how many pay recruitment fees? Design-based estimates from the Migrant Resource Centre survey in Afghanistan, Bangladesh and Pakistan - run on a clearly labelled **synthetic** survey unless a survey file and its codebook are given.
+
+# %% tags=["parameters"]
+survey_path: str = ""  # Survey microdata (CSV, XLSX, SAV, DTA); '' : synthetic
+codebook_path: str = ""  # YAML codebook; '' : synthetic
+outcome: str = "aware_legal"  # Binary outcome variable
+by: str = "country,gender,area"  # Breakdown variables
+min_cell: int = 10  # Smallest publishable unweighted cell
+level: float = 0.95  # Confidence level
+seed: int = 20240601  # Seed of the synthetic survey
+data_dir: str = ""  # Input data directory ('' : MIGRATION_DATA_DIR, data/raw or the snapshot)
+
+# %% tags=["remove-cell"]
+# Check the parameters against notebooks/chapters.toml, as `migration-report run` does:
+# a wrong type, a year without data or an unknown country stops here, naming it.
+from analysis.pipeline.notebook import check_parameters
+
+globals().update(check_parameters("survey", globals()))
+
+# %% tags=["remove-cell"]
+# Pick up edits to src/analysis without restarting the kernel (limits: docs/writing-a-chapter.md).
+# %load_ext autoreload
+# %autoreload 2
+
+# %%
+from analysis.export import display as show
+from analysis.plotting import set_theme
+from analysis.survey import survey_logit, weighted_crosstab, weighted_proportion
+from analysis.survey.chapter import (
+    design_summary,
+    open_survey,
+    parse_list,
+    pointrange_figure,
+    sample_size,
+)
+from analysis.survey.claims import evaluate_claims, fmt_ci, fmt_pct, unaware_share
+from analysis.survey.disclosure import SuppressionLog, for_display, lines_for, select_comments
+
+set_theme()
+survey = open_survey(survey_path, codebook_path, seed=seed)
+show.title(survey.title)
+df, design = survey.data, survey.design
+by_cols = parse_list(by)
+survey.check(outcome=outcome, by=by_cols)
+log = SuppressionLog(min_cell)
+pct = "{:.1%}"
+ci_label = f"{level:.0%} CI"
+show.prose(f"**{survey.title}.** {survey.notice}")
+
+
+# %% [markdown]
+# ## Sample and design
+#
+# The survey is a stratified two-stage cluster sample: strata are country by urban or rural area, primary sampling units (PSUs) are urban blocks or villages, and respondents are drawn within PSUs. Weights are inverse selection probabilities adjusted for non-response within strata. Standard errors use Taylor linearisation with strata and PSUs; intervals for proportions are computed on the logit scale. The design effect compares each variance with that of a simple random sample of the same size.
+
+# %%
+size = sample_size(df, **design)
+respondents = show.record("respondents", size["respondents"], unit="persons",
+                          source=survey.source, vintage=survey.vintage)
+psus = show.record("psus", size["psus"], unit="PSUs", source=survey.source,
+                   vintage=survey.vintage)
+summary = log.apply(design_summary(df, **design), lines=[[]])
+show.table(
+    for_display(summary, columns={"stratum": "Stratum", "n": "Respondents", "psus": "PSUs",
+                                  "population": "Adults represented (sum of weights)",
+                                  "weight_cv": "CV of weights",
+                                  "deff_weights": "Design effect of weighting"},
+                formats={"population": "{:,.0f}", "weight_cv": "{:.2f}",
+                         "deff_weights": "{:.2f}"}),
+    caption=survey.caption("Sample and weights by stratum"), source=survey.source)
+aware_country = log.apply(
+    weighted_proportion(df, outcome, by="country", level=level, **design),
+    lines=lines_for(["country"]))
+deff_low, deff_high = aware_country["deff"].min(), aware_country["deff"].max()
+effective = (aware_country["n"] / aware_country["deff"]).astype(float)
+show.prose(
+    f"The analysis uses {respondents:,} respondents in {psus:,} PSUs and {size['strata']:,} "
+    f"strata. For `{outcome}` by country the design effects range from {deff_low:.1f} to "
+    f"{deff_high:.1f}: each country's estimate is as precise as a simple random sample of "
+    f"roughly {effective.min():,.0f} to {effective.max():,.0f} people would be.")
+
+
+# %% [markdown]
+# ## Awareness of legal migration options
+#
+# The share of respondents with the `outcome` variable - by default, aware of at least one legal way to migrate - by country and by the domains chosen in `by`, with confidence intervals. Domains are estimated with the full design, and the share for Pakistan is given for intending migrants.
+
+# %%
+aware_by = log.apply(weighted_proportion(df, outcome, by=by_cols, level=level, **design),
+                     lines=lines_for(by_cols))
+aware_cols = {c: c.replace("_", " ").capitalize() for c in by_cols} | {
+    "estimate": "Share", "ci_low": f"{ci_label} low", "ci_high": f"{ci_label} high",
+    "deff": "Design effect", "n": "Respondents"}
+show.table(for_display(aware_country, columns={"country": "Country"} | {
+               k: v for k, v in aware_cols.items() if k not in by_cols},
+                       formats={"estimate": pct, "ci_low": pct, "ci_high": pct,
+                                "deff": "{:.2f}"}),
+           caption=survey.caption(f"Share with `{outcome}` by country"), source=survey.source)
+show.table(for_display(aware_by, columns=aware_cols,
+                       formats={"estimate": pct, "ci_low": pct, "ci_high": pct,
+                                "deff": "{:.2f}"}),
+           caption=survey.caption(f"Share with `{outcome}` by {', '.join(by_cols)}"),
+           source=survey.source)
+fig = pointrange_figure(aware_by, label_cols=by_cols,
+                        hue=by_cols[1] if len(by_cols) > 1 else None,
+                        xlabel=f"Share ({ci_label})",
+                        title=survey.caption(f"{outcome} by {', '.join(by_cols)}"))
+show.figure(fig, caption=survey.caption(f"Share with `{outcome}` by {', '.join(by_cols)}, "
+                                        f"with {ci_label}s"),
+            source=survey.source,
+            alt=f"Point-range chart of the share with {outcome} for each combination of "
+                f"{', '.join(by_cols)}, with confidence intervals; suppressed cells are labelled.")
+
+pak = unaware_share(df, design, country="PAK", level=level, min_cell=min_cell)
+unaware_pak = show.record("unaware_legal_share_PAK", pak["estimate"], unit="proportion",
+                          source=survey.source, vintage=survey.vintage,
+                          ci_low=pak["ci_low"], ci_high=pak["ci_high"], level=level,
+                          population="intending migrants in Pakistan")
+show.prose(
+    f"Among intending migrants in Pakistan, "
+    f"{fmt_ci(unaware_pak, pak['ci_low'], pak['ci_high'], level)} were not aware of any legal "
+    f"migration option.")
+
+
+# %% [markdown]
+# ## Information sources
+#
+# The main source of information about migrating, by country, and whether sources differ between urban and rural areas (a design-adjusted test of independence).
+
+# %%
+sources = log.apply(weighted_proportion(df, "info_source", by="country", level=level, **design),
+                    lines=lines_for(["country"], category=True))
+source_cols = {"country": "Country", "category": "Main source", "estimate": "Share",
+               "ci_low": f"{ci_label} low", "ci_high": f"{ci_label} high", "n": "Respondents"}
+show.table(for_display(sources, columns=source_cols,
+                       formats={"estimate": pct, "ci_low": pct, "ci_high": pct}),
+           caption=survey.caption("Main source of information about migrating, by country"),
+           source=survey.source)
+fig = pointrange_figure(sources, label_cols=["country", "category"], hue="country",
+                        xlabel=f"Share ({ci_label})",
+                        title=survey.caption("Main source of information"))
+show.figure(fig, caption=survey.caption("Main source of information about migrating, by country, "
+                                        f"with {ci_label}s"),
+            source=survey.source,
+            alt="Point-range chart of the share naming each information source, for each country.")
+by_area = weighted_crosstab(df, "area", "info_source", level=level, **design)
+area_sources = log.apply(by_area.table, lines=lines_for(["area"], category=True))
+show.table(for_display(area_sources, columns={"area": "Area"} | {
+               k: v for k, v in source_cols.items() if k != "country"},
+                       formats={"estimate": pct, "ci_low": pct, "ci_high": pct}),
+           caption=survey.caption("Main source of information, urban and rural areas"),
+           source=survey.source)
+show.prose(
+    f"Do sources differ between urban and rural areas? The Rao-Scott corrected test gives "
+    f"F = {by_area.statistic:.2f} on {by_area.df:.1f} and {by_area.ddf:.0f} degrees of freedom "
+    f"(p = {by_area.p_value:.3g}; uncorrected Pearson X2 = {by_area.pearson:.1f}).")
+
+
+# %% [markdown]
+# ## Recruitment fees
+#
+# The share of respondents who have paid, or been asked to pay, a recruitment fee - by country and by main source of information.
+
+# %%
+fees = log.apply(weighted_proportion(df, "paid_fee", by="country", level=level, **design),
+                 lines=lines_for(["country"]))
+fees_source = log.apply(
+    weighted_proportion(df, "paid_fee", by="info_source", level=level, **design),
+    lines=lines_for(["info_source"]))
+fee_cols = {"estimate": "Share paid or asked", "ci_low": f"{ci_label} low",
+            "ci_high": f"{ci_label} high", "n": "Respondents"}
+show.table(for_display(fees, columns={"country": "Country"} | fee_cols,
+                       formats={"estimate": pct, "ci_low": pct, "ci_high": pct}),
+           caption=survey.caption("Recruitment fee paid or asked for, by country"),
+           source=survey.source)
+show.table(for_display(fees_source, columns={"info_source": "Main source"} | fee_cols,
+                       formats={"estimate": pct, "ci_low": pct, "ci_high": pct}),
+           caption=survey.caption("Recruitment fee paid or asked for, by main source of "
+                                  "information"),
+           source=survey.source)
+fig = pointrange_figure(fees_source, label_cols=["info_source"], xlabel=f"Share ({ci_label})",
+                        title=survey.caption("Recruitment fee by source of information"))
+show.figure(fig, caption=survey.caption("Share who paid or were asked to pay a recruitment fee, "
+                                        f"by main source of information, with {ci_label}s"),
+            source=survey.source,
+            alt="Point-range chart of the share paying a recruitment fee for each information source.")
+agent_fee = log.value(fees_source, info_source="agent or sub-agent")
+show.prose(f"Of those who rely mainly on agents or sub-agents, {fmt_pct(agent_fee)} have paid or "
+           f"been asked to pay a recruitment fee.")
+
+
+# %% [markdown]
+# ## Who knows about legal options?
+#
+# A survey-weighted logistic regression of awareness on gender, area, age and education. Odds ratios below one mean lower odds of being aware than the reference group; standard errors are clustered by PSU.
+
+# %%
+model = log.apply(
+    survey_logit(df, outcome, ["gender", "area", "age", "education"], weight=design["weight"],
+                 psu=design["psu"], level=level, per={"age": 10}))
+show.table(for_display(model, columns={"label": "Term", "odds_ratio": "Odds ratio",
+                                       "ci_low": f"{ci_label} low",
+                                       "ci_high": f"{ci_label} high", "p_value": "p",
+                                       "n": "Respondents"},
+                       formats={"odds_ratio": "{:.2f}", "ci_low": "{:.2f}", "ci_high": "{:.2f}",
+                                "p_value": "{:.3g}"}),
+           caption=survey.caption(f"Odds ratios of `{outcome}` (survey-weighted logit, "
+                                  f"{model.attrs['n']:,} respondents)"),
+           source=survey.source)
+fig = pointrange_figure(model, label_cols=["label"], value="odds_ratio", log=True, ref=1.0,
+                        percent=False, xlabel=f"Odds ratio ({ci_label}, log scale)",
+                        title=survey.caption(f"Odds ratios of {outcome}"))
+show.figure(fig, caption=survey.caption(f"Odds ratios of `{outcome}` with {ci_label}s"),
+            source=survey.source,
+            alt="Forest plot of odds ratios with confidence intervals on a log scale, reference line at 1.")
+show.prose(f"The model uses {model.attrs['n']:,} respondents in {model.attrs['n_psu']:,} PSUs; "
+           f"{model.attrs['n_dropped']:,} with a missing answer are left out.")
+
+
+# %% [markdown]
+# ## In their own words
+#
+# A few comments, chosen at random. Phone numbers and e-mail addresses are removed, and the text is shown exactly as written (escaped, never interpreted as markup).
+
+# %%
+comments = select_comments(df, k=6, seed=seed, min_cell=min_cell)
+show.table(comments.rename(columns={"country": "Country", "comment": "Comment"}),
+           caption=survey.caption("Comments from respondents (anonymised)"),
+           source=survey.source)
+
+
+# %% [markdown]
+# ## Claims register
+#
+# Statements made in the report, checked against the survey: *supported*, *not supported* or *not testable* with these data, by the rule shown.
+
+# %%
+claims = evaluate_claims(df, design, level=level, min_cell=min_cell)
+show.table(claims[["claim", "value", "verdict", "rule"]].rename(columns=str.capitalize),
+           caption=survey.caption("Claims register"), source=survey.source)
+cells_suppressed = show.record("cells_suppressed", log.total, unit="cells",
+                               source=survey.source, vintage=survey.vintage, min_cell=min_cell)
+show.prose(f"{cells_suppressed:,} published cells were suppressed because fewer than {min_cell} "
+           f"respondents were behind them (or they would have revealed such a cell).")
+
