@@ -28,7 +28,7 @@ globals().update(check_parameters("survey", globals()))
 # %%
 from analysis.export import display as show
 from analysis.plotting import set_theme
-from analysis.survey import survey_logit, weighted_crosstab, weighted_proportion
+from analysis.survey import ModelNotIdentified, survey_logit, weighted_crosstab, weighted_proportion
 from analysis.survey.chapter import (
     design_summary,
     open_survey,
@@ -43,18 +43,19 @@ set_theme()
 survey = open_survey(survey_path, codebook_path, seed=seed)
 show.title(survey.title)
 df, design = survey.data, survey.design
-by_cols = parse_list(by)
-survey.check(outcome=outcome, by=by_cols)
+wanted_by = parse_list(by)
+by_cols = survey.check(outcome=outcome, by=wanted_by)
 log = SuppressionLog(min_cell)
 pct = "{:.1%}"
 ci_label = f"{level:.0%} CI"
 show.prose(f"**{survey.title}.** {survey.notice}")
-
+if len(by_cols) < len(wanted_by):
+    show.prose(survey.lacks(f"The breakdown by {', '.join(wanted_by)}", *wanted_by))
 
 # %% [markdown]
 # ## Sample and design
 #
-# The survey is a stratified two-stage cluster sample: strata are country by urban or rural area, primary sampling units (PSUs) are urban blocks or villages, and respondents are drawn within PSUs. Weights are inverse selection probabilities adjusted for non-response within strata. Standard errors use Taylor linearisation with strata and PSUs; intervals for proportions are computed on the logit scale. The design effect compares each variance with that of a simple random sample of the same size.
+# The survey is a stratified two-stage cluster sample: strata are country by urban or rural area, primary sampling units (PSUs) are urban blocks or villages, and respondents are drawn within PSUs. Weights are inverse selection probabilities adjusted for non-response within strata. Standard errors use Taylor linearisation with strata and PSUs (PSUs nested in strata); intervals for proportions are computed on the logit scale, with the Korn-Graubard interval when a share is 0 or 100%. Cells with too few respondents are suppressed, and a linear-programming audit checks that no suppressed cell can be worked out from what is published. The design effect compares each variance with that of a simple random sample of the same size.
 
 # %%
 size = sample_size(df, **design)
@@ -71,17 +72,20 @@ show.table(
                 formats={"population": "{:,.0f}", "weight_cv": "{:.2f}",
                          "deff_weights": "{:.2f}"}),
     caption=survey.caption("Sample and weights by stratum"), source=survey.source)
-aware_country = log.apply(
-    weighted_proportion(df, outcome, by="country", level=level, **design),
-    lines=lines_for(["country"]))
-deff_low, deff_high = aware_country["deff"].min(), aware_country["deff"].max()
-effective = (aware_country["n"] / aware_country["deff"]).astype(float)
-show.prose(
-    f"The analysis uses {respondents:,} respondents in {psus:,} PSUs and {size['strata']:,} "
-    f"strata. For `{outcome}` by country the design effects range from {deff_low:.1f} to "
-    f"{deff_high:.1f}: each country's estimate is as precise as a simple random sample of "
-    f"roughly {effective.min():,.0f} to {effective.max():,.0f} people would be.")
-
+main_by = "country" if survey.has("country") else (by_cols[0] if by_cols else None)
+aware_main = log.apply(
+    weighted_proportion(df, outcome, by=main_by, level=level, **design),
+    lines=lines_for([main_by] if main_by else []))
+shown = aware_main[~aware_main["suppressed"]]
+design_text = f"The analysis uses {respondents:,} respondents in {psus:,} PSUs and {size['strata']:,} strata."
+if len(shown):
+    effective = (shown["n"] / shown["deff"]).astype(float)
+    design_text += (
+        f" For `{outcome}` by {main_by or 'the whole sample'} the design effects range from "
+        f"{shown['deff'].min():.1f} to {shown['deff'].max():.1f}: each estimate is as precise "
+        f"as a simple random sample of roughly {effective.min():,.0f} to {effective.max():,.0f} "
+        "people would be.")
+show.prose(design_text)
 
 # %% [markdown]
 # ## Awareness of legal migration options
@@ -89,41 +93,49 @@ show.prose(
 # The share of respondents with the `outcome` variable - by default, aware of at least one legal way to migrate - by country and by the domains chosen in `by`, with confidence intervals. Domains are estimated with the full design, and the share for Pakistan is given for intending migrants.
 
 # %%
-aware_by = log.apply(weighted_proportion(df, outcome, by=by_cols, level=level, **design),
-                     lines=lines_for(by_cols))
+share_formats = {"estimate": pct, "ci_low": pct, "ci_high": pct, "deff": "{:.2f}"}
 aware_cols = {c: c.replace("_", " ").capitalize() for c in by_cols} | {
     "estimate": "Share", "ci_low": f"{ci_label} low", "ci_high": f"{ci_label} high",
     "deff": "Design effect", "n": "Respondents"}
-show.table(for_display(aware_country, columns={"country": "Country"} | {
-               k: v for k, v in aware_cols.items() if k not in by_cols},
-                       formats={"estimate": pct, "ci_low": pct, "ci_high": pct,
-                                "deff": "{:.2f}"}),
-           caption=survey.caption(f"Share with `{outcome}` by country"), source=survey.source)
-show.table(for_display(aware_by, columns=aware_cols,
-                       formats={"estimate": pct, "ci_low": pct, "ci_high": pct,
-                                "deff": "{:.2f}"}),
-           caption=survey.caption(f"Share with `{outcome}` by {', '.join(by_cols)}"),
-           source=survey.source)
-fig = pointrange_figure(aware_by, label_cols=by_cols,
-                        hue=by_cols[1] if len(by_cols) > 1 else None,
-                        xlabel=f"Share ({ci_label})",
-                        title=survey.caption(f"{outcome} by {', '.join(by_cols)}"))
-show.figure(fig, caption=survey.caption(f"Share with `{outcome}` by {', '.join(by_cols)}, "
-                                        f"with {ci_label}s"),
-            source=survey.source,
-            alt=f"Point-range chart of the share with {outcome} for each combination of "
-                f"{', '.join(by_cols)}, with confidence intervals; suppressed cells are labelled.")
+if survey.has("country"):
+    show.table(for_display(aware_main, columns={"country": "Country"} | {
+                   k: v for k, v in aware_cols.items() if k not in by_cols},
+                           formats=share_formats),
+               caption=survey.caption(f"Share with `{outcome}` by country"),
+               source=survey.source)
+if by_cols:
+    aware_by = log.apply(weighted_proportion(df, outcome, by=by_cols, level=level, **design),
+                         lines=lines_for(by_cols))
+    show.table(for_display(aware_by, columns=aware_cols, formats=share_formats),
+               caption=survey.caption(f"Share with `{outcome}` by {', '.join(by_cols)}"),
+               source=survey.source)
+    fig = pointrange_figure(aware_by, label_cols=by_cols,
+                            hue=by_cols[1] if len(by_cols) > 1 else None,
+                            xlabel=f"Share ({ci_label})",
+                            title=survey.caption(f"{outcome} by {', '.join(by_cols)}"))
+    show.figure(fig, caption=survey.caption(f"Share with `{outcome}` by {', '.join(by_cols)}, "
+                                            f"with {ci_label}s"),
+                source=survey.source,
+                alt=f"Point-range chart of the share with {outcome} for each combination of "
+                    f"{', '.join(by_cols)}, with confidence intervals; suppressed cells are labelled.")
 
-pak = unaware_share(df, design, country="PAK", level=level, min_cell=min_cell)
-unaware_pak = show.record("unaware_legal_share_PAK", pak["estimate"], unit="proportion",
-                          source=survey.source, vintage=survey.vintage,
-                          ci_low=pak["ci_low"], ci_high=pak["ci_high"], level=level,
-                          population="intending migrants in Pakistan")
-show.prose(
-    f"Among intending migrants in Pakistan, "
-    f"{fmt_ci(unaware_pak, pak['ci_low'], pak['ci_high'], level)} were not aware of any legal "
-    f"migration option.")
-
+if survey.has("aware_legal", "intends_to_migrate", "country"):
+    pak = unaware_share(df, design, country="PAK", level=level, min_cell=min_cell)
+    if pak["suppressed"]:
+        show.prose(f"The share of intending migrants in Pakistan unaware of any legal migration "
+                   f"option is not published: fewer than {min_cell} respondents answered.")
+    else:
+        unaware_pak = show.record("unaware_legal_share_PAK", pak["estimate"], unit="proportion",
+                                  source=survey.source, vintage=survey.vintage,
+                                  ci_low=pak["ci_low"], ci_high=pak["ci_high"], level=level,
+                                  population="intending migrants in Pakistan")
+        show.prose(
+            f"Among intending migrants in Pakistan, "
+            f"{fmt_ci(unaware_pak, pak['ci_low'], pak['ci_high'], level)} were not aware of any "
+            f"legal migration option.")
+else:
+    show.prose(survey.lacks("The share of intending migrants in Pakistan unaware of any legal "
+                            "option", "aware_legal", "intends_to_migrate", "country"))
 
 # %% [markdown]
 # ## Information sources
@@ -131,33 +143,49 @@ show.prose(
 # The main source of information about migrating, by country, and whether sources differ between urban and rural areas (a design-adjusted test of independence).
 
 # %%
-sources = log.apply(weighted_proportion(df, "info_source", by="country", level=level, **design),
-                    lines=lines_for(["country"], category=True))
 source_cols = {"country": "Country", "category": "Main source", "estimate": "Share",
                "ci_low": f"{ci_label} low", "ci_high": f"{ci_label} high", "n": "Respondents"}
-show.table(for_display(sources, columns=source_cols,
-                       formats={"estimate": pct, "ci_low": pct, "ci_high": pct}),
-           caption=survey.caption("Main source of information about migrating, by country"),
-           source=survey.source)
-fig = pointrange_figure(sources, label_cols=["country", "category"], hue="country",
-                        xlabel=f"Share ({ci_label})",
-                        title=survey.caption("Main source of information"))
-show.figure(fig, caption=survey.caption("Main source of information about migrating, by country, "
-                                        f"with {ci_label}s"),
-            source=survey.source,
-            alt="Point-range chart of the share naming each information source, for each country.")
-by_area = weighted_crosstab(df, "area", "info_source", level=level, **design)
-area_sources = log.apply(by_area.table, lines=lines_for(["area"], category=True))
-show.table(for_display(area_sources, columns={"area": "Area"} | {
-               k: v for k, v in source_cols.items() if k != "country"},
-                       formats={"estimate": pct, "ci_low": pct, "ci_high": pct}),
-           caption=survey.caption("Main source of information, urban and rural areas"),
-           source=survey.source)
-show.prose(
-    f"Do sources differ between urban and rural areas? The Rao-Scott corrected test gives "
-    f"F = {by_area.statistic:.2f} on {by_area.df:.1f} and {by_area.ddf:.0f} degrees of freedom "
-    f"(p = {by_area.p_value:.3g}; uncorrected Pearson X2 = {by_area.pearson:.1f}).")
-
+if not survey.has("info_source"):
+    show.prose(survey.lacks("This section", "info_source"))
+else:
+    source_by = ["country"] if survey.has("country") else []
+    sources = log.apply(weighted_proportion(df, "info_source", by=source_by, level=level,
+                                            **design),
+                        lines=lines_for(source_by, category=True))
+    show.table(for_display(sources, columns={k: v for k, v in source_cols.items()
+                                             if k != "country" or source_by},
+                           formats={"estimate": pct, "ci_low": pct, "ci_high": pct}),
+               caption=survey.caption("Main source of information about migrating"
+                                      + (", by country" if source_by else "")),
+               source=survey.source)
+    fig = pointrange_figure(sources, label_cols=[*source_by, "category"],
+                            hue="country" if source_by else None,
+                            xlabel=f"Share ({ci_label})",
+                            title=survey.caption("Main source of information"))
+    show.figure(fig, caption=survey.caption("Main source of information about migrating"
+                                            + (", by country" if source_by else "")
+                                            + f", with {ci_label}s"),
+                source=survey.source,
+                alt="Point-range chart of the share naming each information source"
+                    + (", for each country." if source_by else "."))
+    if not survey.has("area"):
+        show.prose(survey.lacks("The comparison of urban and rural areas", "area"))
+    elif df["area"].nunique() < 2 or df["info_source"].nunique() < 2:
+        show.prose("The comparison of urban and rural areas is left out: the survey has "
+                   "answers from only one area or names only one source.")
+    else:
+        by_area = weighted_crosstab(df, "area", "info_source", level=level, **design)
+        area_sources = log.apply(by_area.table, lines=lines_for(["area"], category=True))
+        show.table(for_display(area_sources, columns={"area": "Area"} | {
+                       k: v for k, v in source_cols.items() if k != "country"},
+                               formats={"estimate": pct, "ci_low": pct, "ci_high": pct}),
+                   caption=survey.caption("Main source of information, urban and rural areas"),
+                   source=survey.source)
+        show.prose(
+            f"Do sources differ between urban and rural areas? The Rao-Scott corrected test "
+            f"gives F = {by_area.statistic:.2f} on {by_area.df:.1f} and {by_area.ddf:.0f} "
+            f"degrees of freedom (p = {by_area.p_value:.3g}; uncorrected Pearson X2 = "
+            f"{by_area.pearson:.1f}).")
 
 # %% [markdown]
 # ## Recruitment fees
@@ -165,60 +193,80 @@ show.prose(
 # The share of respondents who have paid, or been asked to pay, a recruitment fee - by country and by main source of information.
 
 # %%
-fees = log.apply(weighted_proportion(df, "paid_fee", by="country", level=level, **design),
-                 lines=lines_for(["country"]))
-fees_source = log.apply(
-    weighted_proportion(df, "paid_fee", by="info_source", level=level, **design),
-    lines=lines_for(["info_source"]))
 fee_cols = {"estimate": "Share paid or asked", "ci_low": f"{ci_label} low",
             "ci_high": f"{ci_label} high", "n": "Respondents"}
-show.table(for_display(fees, columns={"country": "Country"} | fee_cols,
-                       formats={"estimate": pct, "ci_low": pct, "ci_high": pct}),
-           caption=survey.caption("Recruitment fee paid or asked for, by country"),
-           source=survey.source)
-show.table(for_display(fees_source, columns={"info_source": "Main source"} | fee_cols,
-                       formats={"estimate": pct, "ci_low": pct, "ci_high": pct}),
-           caption=survey.caption("Recruitment fee paid or asked for, by main source of "
-                                  "information"),
-           source=survey.source)
-fig = pointrange_figure(fees_source, label_cols=["info_source"], xlabel=f"Share ({ci_label})",
-                        title=survey.caption("Recruitment fee by source of information"))
-show.figure(fig, caption=survey.caption("Share who paid or were asked to pay a recruitment fee, "
-                                        f"by main source of information, with {ci_label}s"),
-            source=survey.source,
-            alt="Point-range chart of the share paying a recruitment fee for each information source.")
-agent_fee = log.value(fees_source, info_source="agent or sub-agent")
-show.prose(f"Of those who rely mainly on agents or sub-agents, {fmt_pct(agent_fee)} have paid or "
-           f"been asked to pay a recruitment fee.")
-
+fee_formats = {"estimate": pct, "ci_low": pct, "ci_high": pct}
+if not survey.has("paid_fee"):
+    show.prose(survey.lacks("This section", "paid_fee"))
+else:
+    if survey.has("country"):
+        fees = log.apply(weighted_proportion(df, "paid_fee", by="country", level=level,
+                                             **design),
+                         lines=lines_for(["country"]))
+        show.table(for_display(fees, columns={"country": "Country"} | fee_cols,
+                               formats=fee_formats),
+                   caption=survey.caption("Recruitment fee paid or asked for, by country"),
+                   source=survey.source)
+    if not survey.has("info_source"):
+        show.prose(survey.lacks("The breakdown by source of information", "info_source"))
+    else:
+        fees_source = log.apply(
+            weighted_proportion(df, "paid_fee", by="info_source", level=level, **design),
+            lines=lines_for(["info_source"]))
+        show.table(for_display(fees_source, columns={"info_source": "Main source"} | fee_cols,
+                               formats=fee_formats),
+                   caption=survey.caption("Recruitment fee paid or asked for, by main source "
+                                          "of information"),
+                   source=survey.source)
+        fig = pointrange_figure(fees_source, label_cols=["info_source"],
+                                xlabel=f"Share ({ci_label})",
+                                title=survey.caption("Recruitment fee by source of information"))
+        show.figure(fig, caption=survey.caption("Share who paid or were asked to pay a "
+                                                "recruitment fee, by main source of "
+                                                f"information, with {ci_label}s"),
+                    source=survey.source,
+                    alt="Point-range chart of the share paying a recruitment fee for each "
+                        "information source.")
+        agent_fee = log.value(fees_source, info_source="agent or sub-agent")
+        show.prose(f"Of those who rely mainly on agents or sub-agents, {fmt_pct(agent_fee)} have "
+                   f"paid or been asked to pay a recruitment fee.")
 
 # %% [markdown]
-# ## Who knows about legal options?
-#
-# A survey-weighted logistic regression of awareness on gender, area, age and education. Odds ratios below one mean lower odds of being aware than the reference group; standard errors are clustered by PSU.
+# A survey-weighted logistic regression of awareness on gender, area, age and education (those the survey has). Odds ratios below one mean lower odds of being aware than the reference group; standard errors are design-based (strata and PSUs, as R's `svyglm`). A model that is not identified is not published.
 
 # %%
-model = log.apply(
-    survey_logit(df, outcome, ["gender", "area", "age", "education"], weight=design["weight"],
-                 psu=design["psu"], level=level, per={"age": 10}))
-show.table(for_display(model, columns={"label": "Term", "odds_ratio": "Odds ratio",
-                                       "ci_low": f"{ci_label} low",
-                                       "ci_high": f"{ci_label} high", "p_value": "p",
-                                       "n": "Respondents"},
-                       formats={"odds_ratio": "{:.2f}", "ci_low": "{:.2f}", "ci_high": "{:.2f}",
-                                "p_value": "{:.3g}"}),
-           caption=survey.caption(f"Odds ratios of `{outcome}` (survey-weighted logit, "
-                                  f"{model.attrs['n']:,} respondents)"),
-           source=survey.source)
-fig = pointrange_figure(model, label_cols=["label"], value="odds_ratio", log=True, ref=1.0,
-                        percent=False, xlabel=f"Odds ratio ({ci_label}, log scale)",
-                        title=survey.caption(f"Odds ratios of {outcome}"))
-show.figure(fig, caption=survey.caption(f"Odds ratios of `{outcome}` with {ci_label}s"),
-            source=survey.source,
-            alt="Forest plot of odds ratios with confidence intervals on a log scale, reference line at 1.")
-show.prose(f"The model uses {model.attrs['n']:,} respondents in {model.attrs['n_psu']:,} PSUs; "
-           f"{model.attrs['n_dropped']:,} with a missing answer are left out.")
-
+predictors = [p for p in ("gender", "area", "age", "education") if survey.has(p)]
+if survey.absent("gender", "area", "age", "education"):
+    show.prose(survey.lacks("Part of the regression", "gender", "area", "age", "education"))
+try:
+    if not predictors:
+        raise ModelNotIdentified("The survey has none of its predictors (gender, area, age, "
+                                 "education).")
+    model = log.apply(survey_logit(df, outcome, predictors, level=level, per={"age": 10},
+                                   **design))
+except ModelNotIdentified as exc:
+    reason = str(exc)
+    show.prose(f"No regression is published: {reason[0].lower()}{reason[1:]}")
+else:
+    show.table(for_display(model, columns={"label": "Term", "odds_ratio": "Odds ratio",
+                                           "ci_low": f"{ci_label} low",
+                                           "ci_high": f"{ci_label} high", "p_value": "p",
+                                           "n": "Respondents"},
+                           formats={"odds_ratio": "{:.2f}", "ci_low": "{:.2f}",
+                                    "ci_high": "{:.2f}", "p_value": "{:.3g}"}),
+               caption=survey.caption(f"Odds ratios of `{outcome}` (survey-weighted logit, "
+                                      f"{model.attrs['n']:,} respondents)"),
+               source=survey.source)
+    fig = pointrange_figure(model, label_cols=["label"], value="odds_ratio", log=True, ref=1.0,
+                            percent=False, xlabel=f"Odds ratio ({ci_label}, log scale)",
+                            title=survey.caption(f"Odds ratios of {outcome}"))
+    show.figure(fig, caption=survey.caption(f"Odds ratios of `{outcome}` with {ci_label}s"),
+                source=survey.source,
+                alt="Forest plot of odds ratios with confidence intervals on a log scale, "
+                    "reference line at 1.")
+    show.prose(f"The model uses {model.attrs['n']:,} respondents in {model.attrs['n_psu']:,} "
+               f"PSUs and {model.attrs['n_strata']:,} strata ({model.attrs['df']:,} degrees of "
+               f"freedom); {model.attrs['n_dropped']:,} with a missing answer are left out.")
 
 # %% [markdown]
 # ## In their own words
@@ -226,11 +274,14 @@ show.prose(f"The model uses {model.attrs['n']:,} respondents in {model.attrs['n_
 # A few comments, chosen at random. Phone numbers and e-mail addresses are removed, and the text is shown exactly as written (escaped, never interpreted as markup).
 
 # %%
-comments = select_comments(df, k=6, seed=seed, min_cell=min_cell)
-show.table(comments.rename(columns={"country": "Country", "comment": "Comment"}),
-           caption=survey.caption("Comments from respondents (anonymised)"),
-           source=survey.source)
-
+if not survey.has("comment"):
+    show.prose(survey.lacks("This section", "comment"))
+else:
+    comments = select_comments(df, by="country" if survey.has("country") else None, k=6,
+                               seed=seed, min_cell=min_cell)
+    show.table(comments.rename(columns={"country": "Country", "comment": "Comment"}),
+               caption=survey.caption("Comments from respondents (anonymised)"),
+               source=survey.source)
 
 # %% [markdown]
 # ## Claims register
@@ -242,7 +293,10 @@ claims = evaluate_claims(df, design, level=level, min_cell=min_cell)
 show.table(claims[["claim", "value", "verdict", "rule"]].rename(columns=str.capitalize),
            caption=survey.caption("Claims register"), source=survey.source)
 cells_suppressed = show.record("cells_suppressed", log.total, unit="cells",
-                               source=survey.source, vintage=survey.vintage, min_cell=min_cell)
+                               source=survey.source, vintage=survey.vintage, min_cell=min_cell,
+                               audit_checked=log.checked, audit_added=log.added)
 show.prose(f"{cells_suppressed:,} published cells were suppressed because fewer than {min_cell} "
-           f"respondents were behind them (or they would have revealed such a cell).")
-
+           f"respondents were behind them (or they would have revealed such a cell). A linear-"
+           f"programming audit then worked out the range each suppressed count could take from "
+           f"everything published in its table ({log.checked:,} cells checked) and suppressed "
+           f"{log.added:,} more cells where that range was narrower than {min_cell}.")
