@@ -51,7 +51,7 @@ def test_good_directory_validates(tmp_path, capsys):
 
 
 CASES = {
-    "missing column": ("frontex", "route,type,month,n\nX,Sea,2020-01,1\n", "nat",
+    "missing column": ("frontex", "route,type,month,n\nOther,Sea,2020-01,1\n", "nat",
                        "required column is missing"),
     "misspelt column": ("eu_asyapp", "geo,year,nat,sx,n\nDEU,2020,SYR,female,1\n", "sex",
                         "did you mean 'sx'"),
@@ -61,14 +61,14 @@ CASES = {
                        "negative count"),
     "duplicated keys": ("unhcr", "geo,year,from,group,n\nPAK,2020,AFG,refugee,1\n"
                         "PAK,2020,AFG,refugee,2\n", "geo", "duplicated keys"),
-    "unknown country code": ("frontex", "route,type,nat,month,n\nX,Sea,ZZZ,2020-01,1\n", "nat",
+    "unknown country code": ("frontex", "route,type,nat,month,n\nOther,Sea,ZZZ,2020-01,1\n", "nat",
                              "unknown country code"),
     "unknown indicator": ("wdi", "geo,var,year,value\nPAK,remitz,2020,1.0\n", "var",
                           "unknown indicator"),
     "wrong delimiter": ("wdi", "geo;var;year;value\nPAK;pop;2020;1.0\n", "geo", "semicolon"),
     "extra column": ("unhcr", "geo,year,from,group,n,extra\nPAK,2020,AFG,refugee,1,x\n",
                      "extra", "unexpected column"),
-    "missing value": ("frontex", "route,type,nat,month,n\nX,Sea,,2020-01,1\n", "nat",
+    "missing value": ("frontex", "route,type,nat,month,n\nOther,Sea,,2020-01,1\n", "nat",
                       "missing value"),
 }
 
@@ -141,9 +141,9 @@ def test_error_lists_at_most_five_rows():
 @pytest.mark.parametrize(
     ("text", "column", "phrase"),
     [
-        ("route,type,nat,month,n,n\nX,Sea,NGA,2020-01,1,1\n", "n", "more than once"),
-        ("route,type,nat,month,n\nX,Sea,NGA,2020-01,1,7\n", "n", "more fields than the header"),
-        ("route,type,nat,month,n\nX,Sea,NGA,2020-01,1\nX,Sea,TUN,2020-01,1,7\n", None,
+        ("route,type,nat,month,n,n\nOther,Sea,NGA,2020-01,1,1\n", "n", "more than once"),
+        ("route,type,nat,month,n\nOther,Sea,NGA,2020-01,1,7\n", "n", "more fields than the header"),
+        ("route,type,nat,month,n\nOther,Sea,NGA,2020-01,1\nOther,Sea,TUN,2020-01,1,7\n", None,
          "Expected 5 fields in line 3"),
     ],
 )

@@ -7,12 +7,14 @@ traceback, and set the exit code.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from analysis import __version__
@@ -294,10 +296,62 @@ def sweep_cmd(
                             f"combination(s) failed: {names}")
 
 
+#: Exit codes (also in the README): 0 done; 1 bad data or a chapter failed; 2 a bad
+#: parameter, option or environment variable (nothing ran); 3 another build holds the output
+#: folder; 4 a file system error (disk full, permission); 5 a bug (traceback in a log file).
+EXIT_OS_ERROR = 4
+EXIT_BUG = 5
+
+
+def _crash_log(exc: BaseException) -> str:
+    """Write the traceback of an unexpected error to a log file; return its path."""
+    import tempfile
+    import traceback
+    from datetime import UTC, datetime
+
+    text = "".join(traceback.format_exception(exc))
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    cache = os.environ.get("MIGRATION_CACHE_DIR")
+    folders = [Path(cache) / "logs"] if cache else []
+    for folder in [*folders, Path(tempfile.gettempdir())]:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"migration-report-crash-{stamp}-{os.getpid()}.log"
+            path.write_text(f"migration-report {__version__}\n{text}", encoding="utf-8")
+            return str(path.resolve())
+        except OSError:
+            continue
+    return "(no log could be written)"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app, turning :class:`ReportError` into a message and exit code."""
+    """Entry point: run the app, turning every error into one message and an exit code.
+
+    :class:`ReportError` is printed as it is; an ``OSError`` (disk full, permission denied)
+    names the file; anything else is a bug: one line, and the traceback in a log file.
+    """
     try:
         app(args=argv, prog_name="migration-report")
     except ReportError as exc:
-        console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        console.print("[bold red]error:[/] interrupted", markup=True)
+        sys.exit(130)
+    except OSError as exc:
+        where = f"{_one_line(exc.filename, 120)}: " if exc.filename else ""
+        console.print(f"[bold red]error:[/] {escape(where)}"
+                      f"{escape(exc.strerror or _one_line(str(exc)))}",
+                      markup=True, soft_wrap=True)
+        sys.exit(EXIT_OS_ERROR)
+    except Exception as exc:  # a bug: one line here, the traceback in a log
+        log = _crash_log(exc)
+        console.print(f"[bold red]internal error:[/] {type(exc).__name__}: "
+                      f"{escape(_one_line(str(exc), 200))} (traceback in {escape(log)})",
+                      markup=True, soft_wrap=True)
+        sys.exit(EXIT_BUG)

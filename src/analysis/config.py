@@ -3,20 +3,17 @@
 Every setting is resolved here, the same way: an explicit argument (a command-line option),
 then an environment variable, then a default.
 
-==========================  ===========================  ==================================
-setting                     environment variable         default
-==========================  ===========================  ==================================
-input data (``--data-dir``)  ``MIGRATION_DATA_DIR``      ``data/raw`` once fetched, else
-                                                         the snapshot (below)
-registry (``--chapters``)   ``MIGRATION_CHAPTERS_FILE``  ``notebooks/chapters.toml``
-build cache                 ``MIGRATION_CACHE_DIR``      ``.cache/migration-report``
-worker processes (``--jobs``)  —                         ``os.cpu_count()``
-runner (``--runner``)       ``MIGRATION_RUNNER``         ``dask`` with a scheduler, else
-                                                         ``local``
-Dask scheduler              ``DASK_SCHEDULER_ADDRESS``   none
-(``--scheduler``)
-footer date and build time  ``SOURCE_DATE_EPOCH``        now
-==========================  ===========================  ==================================
+- input data: ``--data-dir``, ``MIGRATION_DATA_DIR``, ``data/raw`` once fetched, else the
+  snapshot (:func:`resolve_data_dir`, below);
+- the chapters registry: ``--chapters``, ``MIGRATION_CHAPTERS_FILE``,
+  ``notebooks/chapters.toml`` (:func:`chapters_file`);
+- the build cache: ``MIGRATION_CACHE_DIR``, ``.cache/migration-report`` (:func:`cache_dir`);
+- the wait for another build's lock: ``MIGRATION_LOCK_TIMEOUT``, 120 s (:func:`lock_timeout`);
+- worker processes: ``--jobs``, one per core (:func:`resolve_jobs`);
+- the runner: ``MIGRATION_RUNNER``, ``dask`` with a scheduler, else ``local``
+  (:func:`resolve_runner`);
+- the Dask scheduler: ``--scheduler``, ``DASK_SCHEDULER_ADDRESS`` (:func:`resolve_scheduler`);
+- the footer date and build time: ``SOURCE_DATE_EPOCH``, now (:func:`source_date`).
 
 Precedence for the input data (highest first):
 
@@ -41,6 +38,9 @@ ENV_RUNNER = "MIGRATION_RUNNER"
 ENV_SCHEDULER = "DASK_SCHEDULER_ADDRESS"
 ENV_SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
 ENV_CACHE_DIR = "MIGRATION_CACHE_DIR"
+ENV_LOCK_TIMEOUT = "MIGRATION_LOCK_TIMEOUT"
+#: Seconds a build waits for another build of the same output directory.
+DEFAULT_LOCK_TIMEOUT = 120.0
 ENV_CHAPTERS_FILE = "MIGRATION_CHAPTERS_FILE"
 
 
@@ -127,6 +127,23 @@ def cache_dir() -> Path:
     if env:
         return Path(env).expanduser().resolve()
     return CACHE_DIR
+
+
+def lock_timeout(value: float | None = None) -> float:
+    """``value``, else ``MIGRATION_LOCK_TIMEOUT``, else :data:`DEFAULT_LOCK_TIMEOUT` seconds."""
+    if value is not None:
+        return float(value)
+    env = os.environ.get(ENV_LOCK_TIMEOUT)
+    if not env:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        seconds = float(env)
+    except ValueError:
+        seconds = float("nan")
+    if not (0 <= seconds < 1e9):
+        raise ParameterError(f"{ENV_LOCK_TIMEOUT}={env[:40]!r} is not a number of seconds "
+                             "(e.g. 120)")
+    return seconds
 
 
 def resolve_jobs(jobs: int | None = None) -> int:

@@ -15,7 +15,21 @@ table                     columns (key first)
 ========================  ===============================================================
 
 ``sex`` is ``female``, ``male``, ``unknown`` or ``total`` (a table aggregated over sex, like the
-embedded snapshot, has only ``total``).
+embedded snapshot, has only ``total``). A ``total`` row beside its parts is resolved by
+:func:`analysis.validation.resolve_totals`.
+
+Plausibility bounds
+-------------------
+Every value has a bound that no real figure comes near, so that a typo, a unit error or a
+hostile file stops the build instead of being published:
+
+- counts (detections a month; applicants, migrants, displaced people a year, for one pair of
+  countries) are below :data:`MAX_COUNT` = 10⁹: no border sees a billion crossings a month and
+  no pair of countries has a billion migrants (the largest, Mexico to the United States, is
+  about 11 million). Sums of up to 9·10⁹ such rows stay within int64, so no total overflows;
+- each indicator has its own range in :data:`INDICATOR_BOUNDS`, with the reason beside it
+  (remittances below 10¹², population above 0 and below 2·10⁹, …);
+- years are 1900-2100, months 1900-01 to 2099-12.
 """
 
 from __future__ import annotations
@@ -27,6 +41,13 @@ import pandera.pandas as pa
 from analysis.countries import known_codes
 
 SEXES = ("female", "male", "unknown", "total")
+#: Frontex's migratory routes, spelt exactly as Frontex does (no trimming, no case folding:
+#: a near-miss such as a trailing space would otherwise become a route of its own).
+ROUTES = (
+    "Black Sea Route", "Central Mediterranean Route", "Circular Route from Albania to Greece",
+    "Eastern Borders Route", "Eastern Mediterranean Route", "Other", "Western African Route",
+    "Western Balkan Route", "Western Mediterranean Route",
+)
 DISPLACED_GROUPS = (
     "refugee", "asylum", "idp", "idp return", "refugee return", "stateless", "other",
 )
@@ -47,6 +68,25 @@ INDICATORS: dict[str, str] = {
     "fdi_inflows_usd": "Foreign direct investment, net inflows (BoP, current US$), BX.KLT.DINV.CD.WD",
     "fdi_outflows_usd": "Foreign direct investment, net outflows (BoP, current US$), BM.KLT.DINV.CD.WD",
 }
+#: Plausibility bounds of each indicator: (lowest, highest, lowest allowed?, reason).
+#: The bounds are far from every real value (checked against the 2025 gdidata release).
+INDICATOR_BOUNDS: dict[str, tuple[float, float, bool, str]] = {
+    "remittances_received_usd": (0, 1e12, True, "the largest, India's, is about 1.2e11 US$"),
+    "remittances_paid_usd": (0, 1e12, True, "the largest, the United States', is about 9e10 US$"),
+    "gdp_usd": (0, 1e15, False, "the world's GDP is about 1e14 US$"),
+    "gdp_per_capita_ppp": (0, 1e6, False, "the highest is about 1.7e5 international $"),
+    "population": (0, 2e9, False, "a country has people; the largest has about 1.4e9"),
+    "unemployment_pct": (0, 100, True, "a percentage of the labour force"),
+    "political_stability": (-5, 5, True, "the WGI estimate lies between about -3.3 and 2"),
+    "inflation_pct": (-100, 1e9, True, "prices cannot fall by more than 100 %"),
+    "net_migration": (-1e8, 1e8, True, "the largest yearly flows are a few million people"),
+    "birth_rate": (0, 100, True, "births per 1,000 people; the highest is about 55"),
+    "age_dependency_ratio": (0, 300, True, "the highest is about 120 %"),
+    "fdi_inflows_usd": (-1e13, 1e13, True, "the largest flows are below 1e12 US$"),
+    "fdi_outflows_usd": (-1e13, 1e13, True, "the largest flows are below 1e12 US$"),
+}
+#: Upper bound of every count (see the module docstring).
+MAX_COUNT = 10**9
 #: Indicators that can never be negative.
 NON_NEGATIVE_INDICATORS = frozenset(
     {"remittances_received_usd", "remittances_paid_usd", "gdp_usd", "gdp_per_capita_ppp",
@@ -63,7 +103,11 @@ def _code(nullable: bool = False) -> pa.Column:
 
 
 def _count() -> pa.Column:
-    return pa.Column("int64", pa.Check.ge(0, error="negative count"))
+    return pa.Column("int64", [
+        pa.Check.ge(0, error="negative count"),
+        pa.Check.lt(MAX_COUNT, error=f"implausibly large count (at least {MAX_COUNT:.0e}; "
+                    "no real count comes near it)"),
+    ])
 
 
 _YEAR = pa.Column("int64", pa.Check.in_range(1900, 2100, error="year out of range"))
@@ -117,6 +161,23 @@ def _indicator_sign(df):  # noqa: ANN001 - pandera passes a DataFrame
     return ~bad
 
 
+def _indicator_bounds(df):  # noqa: ANN001 - pandera passes a DataFrame
+    name = df["indicator"]
+    low = name.map({k: b[0] for k, b in INDICATOR_BOUNDS.items()}).fillna(-float("inf"))
+    high = name.map({k: b[1] for k, b in INDICATOR_BOUNDS.items()}).fillna(float("inf"))
+    closed = name.map({k: b[2] for k, b in INDICATOR_BOUNDS.items()}).fillna(True)
+    value = df["value"]
+    above_low = (value > low) | (closed.astype(bool) & (value == low))
+    return above_low & (value < high)
+
+
+#: DataFrame-wide checks and the column each one is about (for the message).
+CHECK_COLUMNS: dict[str, str] = {
+    "negative value of a non-negative indicator": "value",
+    "value outside the plausible range of its indicator": "value",
+}
+
+
 TABLES: dict[str, TableSpec] = {
     "detections": TableSpec(
         "detections",
@@ -125,7 +186,7 @@ TABLES: dict[str, TableSpec] = {
         _schema(
             "detections",
             {
-                "route": pa.Column(str, pa.Check.str_length(min_value=1)),
+                "route": pa.Column(str, pa.Check.isin(ROUTES, error="unknown route")),
                 "type": pa.Column(str, pa.Check.isin(["Land", "Sea"])),
                 "nationality": _code(),
                 "month": pa.Column(str, pa.Check.str_matches(r"^(19|20)\d\d-(0[1-9]|1[0-2])$",
@@ -146,7 +207,7 @@ TABLES: dict[str, TableSpec] = {
                 "destination": _code(),
                 "year": _YEAR,
                 "citizenship": _code(),
-                "sex": pa.Column(str, pa.Check.isin(SEXES)),
+                "sex": pa.Column(str, pa.Check.isin(SEXES, error="unknown sex")),
                 "applicants": _count(),
             },
             ("destination", "year", "citizenship", "sex"),
@@ -163,7 +224,7 @@ TABLES: dict[str, TableSpec] = {
                 "destination": _code(),
                 "origin": _code(),
                 "year": _YEAR,
-                "sex": pa.Column(str, pa.Check.isin(SEXES)),
+                "sex": pa.Column(str, pa.Check.isin(SEXES, error="unknown sex")),
                 "migrants": _count(),
             },
             ("destination", "origin", "year", "sex"),
@@ -186,7 +247,9 @@ TABLES: dict[str, TableSpec] = {
                                                        error="missing value")),
             },
             ("country", "indicator", "year"),
-            checks=[pa.Check(_indicator_sign, error="negative value of a non-negative indicator")],
+            checks=[pa.Check(_indicator_sign, error="negative value of a non-negative indicator"),
+                    pa.Check(_indicator_bounds,
+                             error="value outside the plausible range of its indicator")],
         ),
         "Country indicators (World Bank WDI and WGI, UN WPP), yearly",
     ),

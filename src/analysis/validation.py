@@ -11,6 +11,8 @@ import csv
 import difflib
 import gzip
 import io
+import math
+import os
 import warnings
 import zlib
 from collections import Counter
@@ -22,7 +24,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.errors import DataError
-from analysis.schemas import TableSpec
+from analysis.io import regular_file
+from analysis.schemas import CHECK_COLUMNS, INDICATOR_BOUNDS, TableSpec
 
 NumericKind = Literal["int", "float"]
 _DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -33,15 +36,29 @@ def _line(index: int) -> int:
     return int(index) + 2
 
 
-def _decompress(path: Path, raw: bytes) -> bytes:
-    if path.suffix == ".gz" or raw[:2] == b"\x1f\x8b":
-        if raw[:2] != b"\x1f\x8b":
+#: The largest table read into memory, after decompression (the real tables are under 6 MB;
+#: a larger Eurostat file goes through ``migration-report data ingest``). A 3 MB gzip bomb
+#: that inflates to gigabytes stops at this many bytes instead of ending in a MemoryError.
+MAX_TABLE_BYTES = 512 * 1024 * 1024
+
+
+def _read_capped(path: Path, limit: int) -> bytes:
+    """The file's bytes, gunzipped as a stream when it is gzip, at most ``limit`` of them."""
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+        fh.seek(0)
+        if path.suffix == ".gz" and magic and magic != b"\x1f\x8b":
             raise DataError(path, "is named .gz but is not a gzip file")
+        stream = gzip.GzipFile(fileobj=fh) if magic == b"\x1f\x8b" else fh
         try:
-            return gzip.decompress(raw)
+            data = stream.read(limit + 1)
         except (EOFError, OSError, zlib.error) as exc:
-            raise DataError(path, f"is not a valid gzip file (truncated or corrupt: {exc})") from exc
-    return raw
+            raise DataError(path, f"is not a valid gzip file (truncated or corrupt: {exc})") from None
+    if len(data) > limit:
+        raise DataError(path, f"holds more than {limit / 2**20:,.0f} MiB of text (after "
+                              "decompression): too large to read into memory; stream a large "
+                              "Eurostat file with 'migration-report data ingest'")
+    return data
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -69,12 +86,10 @@ def read_text_table(path: Path) -> str:
     str
         The text, UTF-8 decoded, byte-order mark removed.
     """
-    if not path.is_file():
-        raise DataError(path, "file not found")
-    raw = path.read_bytes()
-    if not raw:
+    regular_file(path)
+    if os.stat(path).st_size == 0:
         raise DataError(path, "is empty (0 bytes)")
-    text = _decode(path, _decompress(path, raw))
+    text = _decode(path, _read_capped(path, MAX_TABLE_BYTES))
     if not text.strip():
         raise DataError(path, "is empty (no header, no rows)")
     return text
@@ -130,11 +145,62 @@ def check_header(path: Path, found: Sequence[str], expected: Sequence[str]) -> N
 
 
 def _format_rows(frame: pd.DataFrame, positions: Sequence[int]) -> list[str]:
+    """``line N: values`` of rows at ``positions`` (the index label is the file line - 2)."""
     out = []
     for pos in positions:
         values = ",".join("" if pd.isna(v) else str(v) for v in frame.iloc[pos].tolist())
-        out.append(f"line {_line(pos)}: {values[:200]}")
+        out.append(f"line {_line(frame.index[pos])}: {values[:200]}")
     return out
+
+
+#: Integers beyond this are not counts of anything (and would not fit in int64 anyway).
+_INT_LIMIT = 2**53
+
+
+def _numbers(path: Path, frame: pd.DataFrame, col: str, kind: NumericKind) -> pd.Series:
+    """Column ``col`` converted to numbers, or a :class:`DataError` naming the bad rows."""
+    converted = pd.to_numeric(frame[col].str.strip(), errors="coerce")
+    bad = converted.isna()
+    positions = bad.to_numpy().nonzero()[0]
+    if len(positions):
+        what = "whole numbers" if kind == "int" else "numbers"
+        raise DataError(path, f"{len(positions)} value(s) are not {what}", column=col,
+                        rows=_format_rows(frame, positions))
+    values = converted.to_numpy(dtype="float64")
+    infinite = ~pd.Series(values).map(math.isfinite).to_numpy()
+    if infinite.any():
+        positions = infinite.nonzero()[0]
+        raise DataError(path, f"{len(positions)} value(s) are infinite (inf); a count or an "
+                              "amount must be a finite number", column=col,
+                        rows=_format_rows(frame, positions))
+    if kind == "int":
+        huge = abs(values) >= _INT_LIMIT
+        if huge.any():
+            positions = huge.nonzero()[0]
+            raise DataError(path, f"{len(positions)} value(s) are too large to be counts "
+                                  f"(at least {_INT_LIMIT:.1e})", column=col,
+                            rows=_format_rows(frame, positions))
+        fraction = converted != converted.round()
+        positions = fraction.to_numpy().nonzero()[0]
+        if len(positions):
+            raise DataError(path, f"{len(positions)} value(s) are not whole numbers", column=col,
+                            rows=_format_rows(frame, positions))
+    return converted.astype("int64" if kind == "int" else "float64")
+
+
+def _refuse_padding(path: Path, frame: pd.DataFrame, text_columns: Sequence[str]) -> None:
+    """Refuse text values with leading or trailing spaces.
+
+    ``"Central Mediterranean Route "`` would otherwise become a second route that prints like
+    the first; identifiers are compared exactly, so a padded one is an error, not a variant.
+    """
+    for col in text_columns:
+        values = frame[col]
+        padded = (values != values.str.strip()).to_numpy().nonzero()[0]
+        if len(padded):
+            shown = [f"line {_line(frame.index[p])}: {values.iloc[p]!r}" for p in padded]
+            raise DataError(path, f"{len(padded)} value(s) have leading or trailing spaces "
+                                  "(identifiers must match exactly)", column=col, rows=shown)
 
 
 def read_csv_table(
@@ -160,7 +226,8 @@ def read_csv_table(
     Returns
     -------
     DataFrame
-        With a default RangeIndex, so that row ``i`` is file line ``i + 2``.
+        Indexed by file line - 2 (row with label ``i`` is file line ``i + 2``; blank lines
+        are skipped, so the labels may have gaps).
     """
     text = read_text_table(path)
     # The header is checked before pandas sees the file: a file whose line ends were lost is
@@ -176,7 +243,7 @@ def read_csv_table(
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
                 io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""],
-                skipinitialspace=False, index_col=False,
+                skipinitialspace=False, index_col=False, skip_blank_lines=False,
             )
     except pd.errors.ParserWarning:
         raise DataError(path, "line 2 has more fields than the header (a stray comma?)",
@@ -185,6 +252,9 @@ def read_csv_table(
         detail = str(exc).replace("Error tokenizing data. C error: ", "")
         raise DataError(path, f"cannot be parsed as CSV: {detail[:200]}") from None
     frame = frame.loc[:, list(columns)]
+    # Blank lines are kept by the parser (as empty rows) and dropped here, so that the index
+    # stays the file line - 2 and a message after a blank line names the right line.
+    frame = frame[frame.notna().any(axis=1)]
     if frame.empty:
         raise DataError(path, "has a header but no data rows")
     for col in columns:
@@ -192,17 +262,9 @@ def read_csv_table(
         if len(missing):
             raise DataError(path, f"{len(missing)} missing value(s)", column=col,
                             rows=_format_rows(frame, missing))
+    _refuse_padding(path, frame, [c for c in columns if c not in numeric])
     for col, kind in numeric.items():
-        converted = pd.to_numeric(frame[col].str.strip(), errors="coerce")
-        bad = converted.isna()
-        if kind == "int":
-            bad |= converted.notna() & (converted != converted.round())
-        positions = bad.to_numpy().nonzero()[0]
-        if len(positions):
-            what = "whole numbers" if kind == "int" else "numbers"
-            raise DataError(path, f"{len(positions)} value(s) are not {what}", column=col,
-                            rows=_format_rows(frame, positions))
-        frame[col] = converted.astype("int64" if kind == "int" else "float64")
+        frame[col] = _numbers(path, frame, col, kind)
     return frame
 
 
@@ -276,9 +338,76 @@ def validate_table(
             problem = f"column problem: {first['failure_case']}"
         else:
             problem = f"{len(index)} value(s) fail the check '{check}'"
+            if check in CHECK_COLUMNS:  # a check over several columns: name the value's
+                column = CHECK_COLUMNS[check]
+            if check.startswith("value outside the plausible range") and index:
+                name = str(frame.loc[index[0], "indicator"])
+                low, high, closed, why = INDICATOR_BOUNDS[name]
+                problem += (f" ({name} must be {'at least' if closed else 'above'} {low:g} "
+                            f"and below {high:g}: {why})")
         shown = source if source is not None else frame
         positions = [shown.index.get_loc(i) for i in index if i in shown.index][:5]
         rows = [f"line {_line(shown.index[p])}: "
                 + ",".join(str(v) for v in shown.iloc[p].tolist()) for p in positions]
         raise DataError(path, problem, column=raw_names.get(column, column) if column else None,
                         rows=rows) from None
+
+
+#: The parts a ``sex=total`` row sums.
+SEX_PARTS = ("female", "male", "unknown")
+
+
+def resolve_totals(frame: pd.DataFrame, spec: TableSpec, *, path: Path | str,
+                   raw_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Keep a ``sex=total`` row instead of its parts, or refuse when they disagree.
+
+    A table may give, for the same other key, a ``total`` row and ``female``/``male``/
+    ``unknown`` rows. Summed together they would count every person twice. When the parts
+    add up to the total, the total is kept and the parts are dropped (the table then counts
+    each person once, whatever is summed); when they do not, the build stops naming both
+    numbers, since there is no telling which one is right.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A validated canonical table with a ``sex`` column (others are returned unchanged);
+        its index is the file line - 2.
+    spec : TableSpec
+        The table's specification.
+    path : path-like
+        The file, for the message.
+    raw_names : mapping, optional
+        Canonical column name -> the file's column name.
+
+    Returns
+    -------
+    DataFrame
+        The table without the parts that a total replaces.
+    """
+    if "sex" not in frame.columns or not (frame["sex"] == "total").any():
+        return frame
+    raw_names = raw_names or {}
+    others = [c for c in spec.key if c != "sex"]
+    is_total = frame["sex"] == "total"
+    parts = frame[frame["sex"].isin(SEX_PARTS)]
+    sums = parts.groupby(others, sort=False)[spec.value].sum()
+    totals = frame[is_total].set_index(others)[spec.value]
+    both = totals.index.intersection(sums.index)
+    if not len(both):
+        return frame
+    disagree = both[totals.loc[both].to_numpy() != sums.loc[both].to_numpy()]
+    if len(disagree):
+        key = disagree[0] if isinstance(disagree[0], tuple) else (disagree[0],)
+        where = ", ".join(f"{raw_names.get(c, c)}={v}" for c, v in zip(others, key, strict=True))
+        mask = (frame[others].apply(tuple, axis=1) == key).to_numpy()
+        rows = [f"line {_line(i)}: " + ",".join(str(v) for v in frame.loc[i].tolist())
+                for i in frame.index[mask]]
+        raise DataError(
+            path, f"a sex=total row and its parts disagree for {where}: total "
+                  f"{int(totals.loc[disagree[0]]):,}, female+male+unknown "
+                  f"{int(sums.loc[disagree[0]]):,} ({len(disagree)} such key(s)); give either "
+                  "the total or the parts, or make them agree",
+            column=raw_names.get(spec.value, spec.value), rows=rows)
+    replaced = frame[others].apply(tuple, axis=1).isin(set(map(
+        lambda k: k if isinstance(k, tuple) else (k,), both)))
+    return frame[~(replaced & frame["sex"].isin(SEX_PARTS))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -16,18 +17,25 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def test_data_checksums_hash_every_visible_file_sorted(tmp_path):
-    (tmp_path / "b.csv").write_bytes(b"b,1\n")
-    (tmp_path / "a.parquet").write_bytes(b"PAR1")
+def test_data_checksums_hash_only_the_files_the_chapters_read(tmp_path):
+    (tmp_path / "wdi.csv").write_bytes(b"b,1\n")
+    (tmp_path / "frontex.csv.gz").write_bytes(b"gz")
+    (tmp_path / "README.md").write_bytes(b"# data\n")
+    (tmp_path / "notes.txt").write_bytes(b"not read")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "c.yml").write_bytes(b"x: 1\n")
-    (tmp_path / ".hidden").write_bytes(b"ignored")
-    (tmp_path / ".cache").mkdir()
-    (tmp_path / ".cache" / "z").write_bytes(b"ignored")
+    os.mkfifo(tmp_path / "pipe")  # would block a read forever
     got = data_checksums(tmp_path)
-    assert got == {"a.parquet": _sha(b"PAR1"), "b.csv": _sha(b"b,1\n"),
-                   "sub/c.yml": _sha(b"x: 1\n")}
+    assert got == {"README.md": _sha(b"# data\n"), "frontex.csv.gz": _sha(b"gz"),
+                   "wdi.csv": _sha(b"b,1\n")}
     assert list(got) == sorted(got)
+
+
+def test_gdidata_stems_agree_with_the_adapter():
+    from analysis.sources.gdidata import _SUFFIXES, LAYOUTS
+
+    assert set(fingerprint.GDI_STEMS) == {layout.stem for layout in LAYOUTS.values()}
+    assert set(fingerprint.GDI_SUFFIXES) == set(_SUFFIXES)
 
 
 def test_file_hasher_remembers_unchanged_files(tmp_path, monkeypatch):
@@ -38,6 +46,7 @@ def test_file_hasher_remembers_unchanged_files(tmp_path, monkeypatch):
     assert first.sha256(data) == _sha(b"one")
     first.save()
     calls = []
+    monkeypatch.setattr(fingerprint, "RACY_SECONDS", -10.0)  # no racy window for this test
     monkeypatch.setattr(fingerprint, "sha256_file", lambda p: calls.append(p) or "x")
     again = FileHasher(store)
     assert again.sha256(data) == _sha(b"one") and calls == []  # from the store

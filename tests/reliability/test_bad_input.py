@@ -71,6 +71,31 @@ def _lost_newlines(frames: dict[str, pd.DataFrame]) -> bytes:
     return (line * (5_000_000 // len(line) + 1))[:5_000_000]
 
 
+def _with_parts(frame: pd.DataFrame, female: int, male: int) -> pd.DataFrame:
+    """The asylum table (only sex=total rows) with female and male rows beside row 0."""
+    parts = pd.concat([frame.iloc[[0]]] * 2, ignore_index=True)
+    parts["sex"], parts["n"] = ["female", "male"], [female, male]
+    return pd.concat([frame, parts], ignore_index=True)
+
+
+def _indicator(frame: pd.DataFrame, code: str, value: object) -> pd.DataFrame:
+    """The wdi table with the first row of indicator ``code`` set to ``value``."""
+    return _set(frame, int(frame.index[frame["var"] == code][0]), "value", value)
+
+
+def _blank_lines(frames: dict[str, pd.DataFrame]) -> bytes:
+    """Two blank lines after line 3, then a bad count on file line 9."""
+    lines = csv_bytes(frames["frontex"]).decode().split("\n")
+    lines = [*lines[:3], "", "", *lines[3:]]
+    lines[8] = lines[8].rsplit(",", 1)[0] + ",x"
+    return "\n".join(lines).encode()
+
+
+def _route(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    frame.loc[frame["route"] == frame["route"].iloc[0], "route"] = name
+    return frame
+
+
 CASES: dict[str, Case] = {
     "truncated gzip": Case(
         "wdi.csv.gz", _raw(lambda p: p.read_bytes()[: p.stat().st_size // 2]), None,
@@ -114,6 +139,44 @@ CASES: dict[str, Case] = {
         None, ("unexpected column",)),
     "huge single line, lost line ends": Case(
         "frontex.csv.gz", _gz("frontex", _lost_newlines), None, ("frontex.csv.gz",)),
+    # Issue 19: numbers that were published wrong, and messages that named the wrong thing.
+    "sex=total beside parts that disagree": Case(
+        "eu_asyapp.csv.gz", _edit("eu_asyapp", lambda f: _with_parts(f, 1, 2)), "n",
+        ("sex=total row and its parts disagree", "female+male+unknown 3")),
+    "two counts of 5e18 (an int64 sum overflows)": Case(
+        "frontex.csv.gz", _edit("frontex", lambda f: _set(_set(f, 0, "n", "5000000000000000000"),
+                                                          1, "n", "5000000000000000000")),
+        "n", ("too large to be counts", "line 2:")),
+    "a count of 1e300 (was reported as negative)": Case(
+        "unhcr.csv.gz", _edit("unhcr", lambda f: _set(f, 3, "n", "1e300")), "n",
+        ("too large to be counts", "line 5:")),
+    "a count of 2e9 (implausible)": Case(
+        "undesa_stocks_2020.csv.gz",
+        _edit("undesa_stocks_2020", lambda f: _set(f, 2, "n", 2_000_000_000)), "n",
+        ("implausibly large count", "line 4:")),
+    "a count of inf": Case(
+        "frontex.csv.gz", _edit("frontex", lambda f: _set(f, 5, "n", "inf")), "n",
+        ("infinite", "line 7:")),
+    "a remittance of 1e300": Case(
+        "wdi.csv.gz", _edit("wdi", lambda f: _indicator(f, "remin", "1e300")), "value",
+        ("plausible range", "remittances_received_usd", "below 1e+12")),
+    "a population of 0": Case(
+        "wdi.csv.gz", _edit("wdi", lambda f: _indicator(f, "pop", 0)), "value",
+        ("plausible range", "population must be above 0")),
+    "a negative remittance (named column geo)": Case(
+        "wdi.csv.gz", _edit("wdi", lambda f: _indicator(f, "remout", -5)), "value",
+        ("negative value",)),
+    "a trailing space in a route name": Case(
+        "frontex.csv.gz", _edit("frontex", lambda f: _route(f, "Central Mediterranean Route ")),
+        "route", ("leading or trailing spaces", "line 2:")),
+    "an unknown route": Case(
+        "frontex.csv.gz", _edit("frontex", lambda f: _route(f, "Central Med. Route")), "route",
+        ("unknown route",)),
+    "a month after the vintage": Case(
+        "frontex.csv.gz", _edit("frontex", lambda f: _set(f, 3, "month", "2031-01")), "month",
+        ("after the data's vintage", "line 5:")),
+    "blank lines before a bad row": Case(
+        "frontex.csv.gz", _gz("frontex", _blank_lines), "n", ("line 9:",)),
 }
 
 #: Cases the reader once got wrong (kept empty; add one with a reason to track a bug).

@@ -575,7 +575,7 @@ def test_mapping_structure_errors(tmp_path):
     csv, yml = write_pair(tmp_path, yaml_text="indicators:\n  jobs: {direction: 1}\n")
     with pytest.raises(DataError, match="dimension"):
         talent.load_indicator_file(csv, yml)
-    with pytest.raises(DataError, match="cannot read"):
+    with pytest.raises(DataError, match="file not found"):
         talent.load_indicator_file(tmp_path / "nope.csv", FIXTURES / "mapping.yaml")
 
 

@@ -9,7 +9,9 @@
    being the notebook's folder, ``PYTHONHASHSEED=0`` and the Agg backend; the kernel's
    chatter goes to ``OUT/.build/logs/CHAPTER.log``;
 3. exports the executed notebook: key figures, HTML draft, Markdown (all in memory first);
-4. writes every file atomically, then the build record (last), and clears an earlier failure.
+4. writes every file of the chapter all at once (staged, then committed:
+   :mod:`analysis.pipeline.commit`), then the build record (last), and clears an earlier
+   failure.
 
 A failure at any step leaves the previous good files untouched, keeps the executed notebook
 (with its traceback) as ``OUT/failed/CHAPTER.ipynb`` and writes a failure marker.
@@ -30,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from analysis.io import atomic_write_bytes, sha256_file
+from analysis.io import sha256_file
 from analysis.pipeline import cache
 from analysis.pipeline.chapters import DATA_DIR_PARAMETER, declared_parameters
 from analysis.pipeline.records import BuildRecord, Status
@@ -292,22 +294,33 @@ def _vintages(task: Task) -> list[dict[str, str]]:
 
 
 def _write_outputs(task: Task, files: dict[str, bytes]) -> dict[str, str]:
+    """Replace the chapter's files all at once (:func:`analysis.pipeline.commit.commit_chapter`).
+
+    ``files`` maps relative paths (subfolders allowed) to bytes. Files of an earlier version
+    of the chapter that this one does not write are removed in the same commit: figures left
+    in the chapter's own folders (``CHAPTER_files/``, ``CHAPTER_data/`` and any other folder
+    named ``CHAPTER_*`` that ``files`` uses), and a draft in a format not rebuilt now (it
+    would be stale).
+    """
+    import hashlib
+
+    from analysis.pipeline.commit import commit_chapter
+
     out = Path(task.out)
-    side = out / f"{task.chapter}_files"
-    wanted_side = {name for name in files if name.startswith(f"{task.chapter}_files/")}
-    for name, data in sorted(files.items()):
-        atomic_write_bytes(out / name, data)
-    if side.is_dir():  # figures of an earlier version of the chapter
-        for path in side.iterdir():
-            if f"{task.chapter}_files/{path.name}" not in wanted_side:
-                path.unlink(missing_ok=True)
-        if not any(side.iterdir()):
-            side.rmdir()
+    folders = {f"{task.chapter}_files", f"{task.chapter}_data"}
+    folders |= {name.split("/", 1)[0] for name in files
+                if "/" in name and name.startswith(f"{task.chapter}_")}
+    stale = [path.relative_to(out).as_posix() for folder in sorted(folders)
+             if (out / folder).is_dir() for path in sorted((out / folder).rglob("*"))
+             if path.is_file() and path.relative_to(out).as_posix() not in files]
     for fmt, suffix in (("html", ".html"), ("markdown", ".md")):
-        if fmt not in task.formats:  # a draft not rebuilt now would be stale
-            (out / f"{task.chapter}{suffix}").unlink(missing_ok=True)
-    names = [*cache.output_files(task.chapter, task.formats), *sorted(wanted_side)]
-    return {name: sha256_file(out / name) for name in names}
+        if fmt not in task.formats and (out / f"{task.chapter}{suffix}").exists():
+            stale.append(f"{task.chapter}{suffix}")
+    commit_chapter(out, task.chapter, files, remove=stale)
+    wanted_side = sorted(name for name in files if name.startswith(f"{task.chapter}_files/"))
+    names = [*cache.output_files(task.chapter, task.formats), *wanted_side]
+    return {name: hashlib.sha256(files[name]).hexdigest() if name in files
+            else sha256_file(out / name) for name in names}
 
 
 def _fail(task: Task, start: float, message: str, tmp: Path) -> Result:
@@ -315,13 +328,15 @@ def _fail(task: Task, start: float, message: str, tmp: Path) -> Result:
     kept = None
     if tmp.is_file():
         target = cache.failed_notebook_path(out, task.chapter)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, target)
-        kept = str(target)
-    cache.write_json(cache.failed_marker_path(out, task.chapter), {
-        "chapter": task.chapter, "exec_key": task.exec_key, "message": message,
-        "failed_notebook": kept, "failed_at": task.built_at,
-    })
+        with contextlib.suppress(OSError):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)
+            kept = str(target)
+    with contextlib.suppress(OSError):  # a full disk must not hide the chapter's own message
+        cache.write_json(cache.failed_marker_path(out, task.chapter), {
+            "chapter": task.chapter, "exec_key": task.exec_key, "message": message,
+            "failed_notebook": kept, "failed_at": task.built_at,
+        })
     _notify(task, Status.FAILED)
     return Result(task.chapter, Status.FAILED, time.monotonic() - start, message, kept)
 
@@ -361,6 +376,10 @@ def run_task(task: Task) -> Result:
         outputs = _write_outputs(task, files)
     except ChapterError as exc:
         return _fail(task, start, str(exc), tmp)
+    except OSError as exc:  # disk full, permission denied: nothing of the chapter was replaced
+        where = f" ({exc.filename})" if exc.filename else ""
+        return _fail(task, start, f"{task.label}: its outputs could not be written: "
+                                  f"{exc.strerror or exc}{where}", tmp)
     except Exception as exc:  # a bug of the pipeline itself: still keep the others going
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return _fail(task, start, f"{task.label}: internal error: {one_line(detail)}", tmp)
@@ -411,8 +430,13 @@ def clean_tmp(out: Path) -> None:
     """Remove what interrupted builds left: temporary notebooks and half-written files.
 
     A build killed while writing leaves its temporary files (never the files they were to
-    replace). This runs under the output directory's lock, when no other build is writing.
+    replace), and perhaps a chapter's staging folder: a committed one is moved in, an
+    uncommitted one removed (:func:`analysis.pipeline.commit.recover`). This runs under the
+    output directory's lock, when no other build is writing.
     """
+    from analysis.pipeline.commit import recover
+
+    recover(out)
     shutil.rmtree(out / cache.BUILD_DIR / "tmp", ignore_errors=True)
     folders = [out, out / cache.BUILD_DIR, out / cache.FAILED_DIR, *out.glob("*_files")]
     for folder in folders:

@@ -7,12 +7,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from analysis.config import ENV_LOCK_TIMEOUT, lock_timeout
 from analysis.errors import ReportError
 
 LOCK_NAME = ".lock"
-ENV_LOCK_TIMEOUT = "MIGRATION_LOCK_TIMEOUT"
-#: Seconds a build waits for another build of the same output directory.
-DEFAULT_TIMEOUT = 120.0
 
 
 class BuildLocked(ReportError):
@@ -21,12 +19,47 @@ class BuildLocked(ReportError):
     exit_code = 3
 
 
-def lock_timeout(value: float | None = None) -> float:
-    """``value``, else ``MIGRATION_LOCK_TIMEOUT``, else :data:`DEFAULT_TIMEOUT` seconds."""
-    if value is not None:
-        return float(value)
-    env = os.environ.get(ENV_LOCK_TIMEOUT)
-    return float(env) if env else DEFAULT_TIMEOUT
+class OutputDirError(ReportError):
+    """An output folder that cannot be one (a file, under a file, read-only, too long)."""
+
+    exit_code = 2
+
+
+def _shown(path: Path, limit: int = 100) -> str:
+    text = str(path)
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text):,} characters)"
+
+
+def check_output_dir(out: Path) -> None:
+    """Refuse an output folder that cannot be written, before anything is written.
+
+    Raises
+    ------
+    OutputDirError
+        Naming ``--out`` and the reason: it is a file, it sits under a file, its nearest
+        existing folder is read-only, or its path is too long for the file system.
+    """
+    text = os.fspath(out)
+    longest = max((len(os.fsencode(part)) for part in Path(text).parts), default=0)
+    if len(os.fsencode(text)) >= 4096 or longest > 255:
+        raise OutputDirError(f"--out {_shown(out)}: the path is too long "
+                             f"({len(text):,} characters; a name may have at most 255)")
+    probe = Path(os.path.abspath(text))
+    while True:
+        try:
+            mode_is_dir = probe.is_dir()
+            exists = probe.exists() or probe.is_symlink()
+        except OSError as exc:
+            raise OutputDirError(f"--out {_shown(out)}: {exc.strerror or exc}") from None
+        if exists:
+            break
+        probe = probe.parent
+    if not mode_is_dir:
+        where = "is a file" if probe == Path(os.path.abspath(text)) \
+            else f"is under {_shown(probe)}, which is a file"
+        raise OutputDirError(f"--out {_shown(out)}: {where}, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputDirError(f"--out {_shown(out)}: {_shown(probe)} is read-only")
 
 
 @contextmanager
@@ -51,7 +84,12 @@ def build_lock(out: Path, timeout: float | None = None,
     from filelock import FileLock, Timeout
 
     seconds = lock_timeout(timeout)
-    out.mkdir(parents=True, exist_ok=True)
+    check_output_dir(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputDirError(f"--out {_shown(out)}: cannot be created "
+                             f"({exc.strerror or exc})") from None
     path = out / LOCK_NAME
     lock = FileLock(path, timeout=seconds)
     try:

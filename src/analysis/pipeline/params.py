@@ -81,7 +81,7 @@ def coerce(spec: ParameterSpec, value: Any) -> Any:
     ValueError
         With a message naming the parameter, the value and the expected type.
     """
-    shown = f"{spec.name}={value!r}" if isinstance(value, str) else f"{spec.name}={value}"
+    shown = f"{spec.name}={_short(value)}"
     try:
         if spec.type == "int":
             result: Any = _number(spec, value, int)
@@ -107,32 +107,53 @@ def coerce(spec: ParameterSpec, value: Any) -> Any:
     if spec.type == "country":
         result = _country(spec, result)
     if spec.type == "path" and result:
-        path = Path(result).expanduser().resolve()
-        if not path.is_file():
-            raise ValueError(f"{shown}: file not found ({path})")
+        if len(result) > 4096 or "\0" in result:
+            raise ValueError(f"{shown} is not {_what(spec)} ({len(result):,} characters)")
+        try:
+            path = Path(result).expanduser().resolve()
+            regular = path.is_file()
+        except (OSError, RuntimeError) as exc:  # too long a name, a symlink loop …
+            detail = getattr(exc, "strerror", None) or str(exc)
+            raise ValueError(f"{shown}: cannot be opened ({detail})") from None
+        if not regular:
+            raise ValueError(f"{shown}: file not found ({_short(str(path))})")
         result = str(path)
     return result
 
 
+def _short(value: Any, limit: int = 80) -> str:
+    """``value`` for a message, shortened (a 10,000-digit year is not echoed whole)."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text):,} characters)"
+
+
 def _country(spec: ParameterSpec, value: str) -> str:
-    from analysis.countries import known_codes, suggest
+    from analysis.countries import UNKNOWN_ORIGIN, known_codes, suggest
 
     code = value.strip().upper()
+    if code in UNKNOWN_ORIGIN:
+        raise ValueError(f"{spec.name}={_short(value)} stands for no single country "
+                         "(unknown origin, stateless …); give one ISO-3 country code")
     if code not in known_codes() or code.lower() in ("eu27",):
         close = suggest(value, groups=False)
         hint = f"; did you mean '{close}'?" if close and close != "EU27" else ""
-        raise ValueError(f"{spec.name}={value!r} is not {_what(spec)} (e.g. PAK){hint}; "
+        raise ValueError(f"{spec.name}={_short(value)} is not {_what(spec)} (e.g. PAK){hint}; "
                          "groups and lists are not accepted here")
     return code
 
 
 def _codes(spec: ParameterSpec, value: str) -> str:
-    from analysis.countries import GROUPS, resolve_countries
+    from analysis.countries import GROUPS, UNKNOWN_ORIGIN, resolve_countries
 
     try:
-        resolve_countries(value, default="")
+        codes = resolve_countries(value, default="")
     except ValueError as exc:
-        raise ValueError(f"{spec.name}={value!r}: {exc}") from None
+        raise ValueError(f"{spec.name}={_short(value)}: {_short(str(exc), 200)}") from None
+    unknown = [c for c in codes if c in UNKNOWN_ORIGIN]
+    if unknown:
+        raise ValueError(f"{spec.name}={_short(value)}: {', '.join(unknown)} stands for no "
+                         "single country (unknown origin, stateless …); give ISO-3 country "
+                         "codes or a group")
     if value.lower() in GROUPS or value.lower() == "all" or value == "":
         return value.lower()
     return ",".join(s.strip().upper() for s in value.split(",") if s.strip())

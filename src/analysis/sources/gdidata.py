@@ -7,6 +7,7 @@ Five files, each CSV, CSV.gz or Parquet, named ``frontex``, ``eu_asyapp``,
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,12 @@ import pandas as pd
 from analysis.errors import DataError
 from analysis.schemas import TABLES
 from analysis.sources.base import Provenance, SourceAdapter, registry
-from analysis.validation import read_csv_table, read_parquet_table, validate_table
+from analysis.validation import (
+    read_csv_table,
+    read_parquet_table,
+    resolve_totals,
+    validate_table,
+)
 
 GDI_LICENCE = "MIT (gdidata package, (c) 2024 gdiviz authors); underlying data per producer terms"
 
@@ -100,12 +106,23 @@ LAYOUTS: dict[str, RawLayout] = {
 _SUFFIXES = (".csv.gz", ".csv", ".parquet")
 
 
+#: The last month the Frontex file can hold: its vintage is "data as of 3 Jun 2025", so a
+#: later month is a typo or a forecast, and would make a past year look partial.
+FRONTEX_LAST_MONTH = "2025-06"
+
+
 def _find(directory: Path, stem: str) -> Path:
-    for suffix in _SUFFIXES:
-        p = directory / f"{stem}{suffix}"
-        if p.is_file():
-            return p
-    return directory / f"{stem}.csv.gz"
+    """The one file of ``stem`` (``.csv.gz``, ``.csv`` or ``.parquet``).
+
+    Two of them (``frontex.csv`` beside ``frontex.csv.gz``) are refused as ambiguous: reading
+    one and ignoring the other silently could publish the numbers of the wrong one.
+    """
+    found = [directory / f"{stem}{s}" for s in _SUFFIXES
+             if os.path.lexists(directory / f"{stem}{s}")]
+    if len(found) > 1:
+        raise DataError(directory, f"ambiguous: {' and '.join(p.name for p in found)} are both "
+                                   f"present; keep only one file for table '{stem}'")
+    return found[0] if found else directory / f"{stem}.csv.gz"
 
 
 class GdiDataAdapter(SourceAdapter):
@@ -115,7 +132,7 @@ class GdiDataAdapter(SourceAdapter):
 
     def detect(self, directory: Path) -> bool:
         return any(
-            (directory / f"{layout.stem}{s}").is_file()
+            os.path.lexists(directory / f"{layout.stem}{s}")
             for layout in LAYOUTS.values()
             for s in _SUFFIXES
         )
@@ -141,14 +158,24 @@ class GdiDataAdapter(SourceAdapter):
                 raise DataError(
                     path, f"{len(pos)} unknown indicator code(s); known: {', '.join(WDI_VARS)}",
                     column="var",
-                    rows=[f"line {p + 2}: {','.join(map(str, raw.iloc[p].tolist()))}"
-                          for p in pos[:5]],
+                    rows=[f"line {raw.index[p] + 2}: "
+                          f"{','.join(map(str, raw.iloc[p].tolist()))}" for p in pos[:5]],
                 )
             frame["indicator"] = frame["indicator"].map(WDI_VARS)
         spec = TABLES[table]
         frame = frame.loc[:, list(spec.columns)]
         raw_names = {v: k for k, v in layout.rename.items()}
-        return validate_table(frame, spec, path=path, raw_names=raw_names, source=raw)
+        frame = validate_table(frame, spec, path=path, raw_names=raw_names, source=raw)
+        if table == "detections":
+            late = (frame["month"] > FRONTEX_LAST_MONTH).to_numpy().nonzero()[0]
+            if len(late):
+                raise DataError(
+                    path, f"{len(late)} month(s) after the data's vintage "
+                          f"({layout.provenance.vintage}: the last possible month is "
+                          f"{FRONTEX_LAST_MONTH})", column="month",
+                    rows=[f"line {raw.index[p] + 2}: {','.join(map(str, raw.iloc[p].tolist()))}"
+                          for p in late[:5]])
+        return resolve_totals(frame, spec, path=path, raw_names=raw_names)
 
 
 registry.register(GdiDataAdapter())

@@ -375,15 +375,11 @@ def load_indicator_file(csv_path: str | Path, mapping_yaml_path: str | Path) -> 
         absent from the CSV, a direction other than +1/-1, a missing dimension, unknown keys,
         non-numeric values.
     """
-    import yaml
+    from analysis.countries import known_codes
+    from analysis.io import load_yaml, regular_file
 
     csv_path, map_path = Path(csv_path), Path(mapping_yaml_path)
-    try:
-        spec = yaml.safe_load(map_path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DataError(map_path, f"cannot read the mapping file ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise DataError(map_path, f"not valid YAML: {exc}") from None
+    spec = load_yaml(map_path)
     if not isinstance(spec, dict) or not isinstance(spec.get("indicators"), dict):
         raise DataError(map_path, "expected a top-level 'indicators:' mapping")
     extra_top = sorted(set(map(str, spec)) - {"indicators", "source", "note", "vintage"})
@@ -393,12 +389,19 @@ def load_indicator_file(csv_path: str | Path, mapping_yaml_path: str | Path) -> 
     if not entries:
         raise DataError(map_path, "the 'indicators' mapping is empty")
 
+    regular_file(csv_path)
     try:
+        header = pd.read_csv(csv_path, dtype=str, header=None, nrows=1, keep_default_na=False)
         raw = pd.read_csv(csv_path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except OSError as exc:
         raise DataError(csv_path, f"cannot read the indicator file ({exc.strerror})") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(csv_path, f"not a readable CSV file: {exc}") from None
+    names = [str(c).strip() for c in header.iloc[0].tolist()]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:  # pandas would rename the second one 'x.1' and it would be ignored
+        raise DataError(csv_path, "column appears more than once in the header",
+                        column=twice[0])
     raw.columns = [str(c).strip() for c in raw.columns]
     line = lambda i: f"line {i + 2}"  # noqa: E731 - header is line 1
     if "country" not in raw.columns:
@@ -409,6 +412,11 @@ def load_indicator_file(csv_path: str | Path, mapping_yaml_path: str | Path) -> 
     if bad:
         raise DataError(csv_path, "country codes must be ISO-3 (three letters)",
                         column="country", rows=bad)  # fmt: skip
+    unknown = [f"{line(i)}: {raw['country'].iloc[i]!r}" for i in range(len(raw))
+               if codes.iloc[i] not in known_codes()]
+    if unknown:
+        raise DataError(csv_path, "unknown country codes (not ISO 3166-1 alpha-3)",
+                        column="country", rows=unknown)
     dup = codes.duplicated(keep=False)
     if dup.any():
         rows = [f"{line(i)}: {codes.iloc[i]}" for i in np.nonzero(dup.to_numpy())[0]]

@@ -121,8 +121,9 @@ def available_years(detections: pd.DataFrame) -> tuple[int, int]:
 def months_covered(detections: pd.DataFrame, year: int) -> int:
     """Number of months of ``year`` the detections table covers (12 for a complete year).
 
-    Coverage is read from the table's last month: years before it are complete, the year of
-    the last month has as many months as its last month number, later years none.
+    Coverage is judged from the year's own months: the number of its last month with data
+    (a year without data covers none). Reading it from the table's last month instead let one
+    stray later month (2031-01) make a partial year look complete.
 
     Parameters
     ----------
@@ -136,11 +137,9 @@ def months_covered(detections: pd.DataFrame, year: int) -> int:
     int
         0 to 12.
     """
-    last = str(detections["month"].max())
-    last_year, last_month = int(last[:4]), int(last[5:7])
-    if year < last_year:
-        return 12
-    return last_month if year == last_year else 0
+    months = detections["month"].astype(str)
+    own = months[months.str.startswith(f"{int(year):04d}-")]
+    return int(own.max()[5:7]) if len(own) else 0
 
 
 def resolve_base_year(year: int, base_year: int, years: tuple[int, int]) -> int:
