@@ -187,6 +187,19 @@ def test_remittances_world_figures_do_not_depend_on_countries(runs):
         assert chosen[name] == default[name], name
 
 
+def test_remittances_backtest_coverage_in_key_figures_and_text(runs):
+    for run, n_countries in (("remit_default", len(GROUPS["partner_countries"])),
+                             ("remit_countries", 3)):
+        entry = runs[run]["_doc"]["key_figures"]["remittances_backtest_coverage_pct"]
+        n = entry["forecasts"]
+        # five origins for the world and each country, less the few without data
+        assert 0.9 * 5 * (1 + n_countries) <= n <= 5 * (1 + n_countries)
+        hits = round(entry["value"] * n / 100)
+        assert entry["value"] == pytest.approx(100 * hits / n)
+        assert entry["ci_low"] <= entry["value"] <= entry["ci_high"]
+        assert f"{hits} of {n}" in runs[run]["_html"]
+
+
 def test_talent_default_and_user_file(runs):
     kf = runs["talent_default"]
     members = set(GROUPS["icmpd_members"]) | set(GROUPS["oecd_comparators"])

@@ -161,7 +161,7 @@ def test_country_counterfactual_is_none_without_data_in_the_year(real):
 @pytest.mark.parametrize("country", ["PAK", "AFG"])
 def test_country_counterfactual_matches_the_drift_closed_form(real, country):
     """The backtest picks the drift model for both; its forecast has a closed form: the last log
-    value plus the mean log change, with the standard deviation of the changes (MLE)."""
+    value plus the mean log change, with the exact interval t(m-1) * s * sqrt(1 + 1/m)."""
     ind = real["indicators"]
     cf = rm.country_counterfactual(ind, country, 2020)
     row = cf.table.set_index("series").loc[country]
@@ -171,9 +171,10 @@ def test_country_counterfactual_matches_the_drift_closed_form(real, country):
     assert row["actual"] == pytest.approx(s[2020])
     logs = np.log(s.loc[2010:2019].to_numpy())
     d = np.diff(logs)
-    centre, sd = logs[-1] + d.mean(), d.std(ddof=0)
-    z = stats.norm.ppf(0.975)
-    assert row["forecast"] == pytest.approx(np.exp(centre), rel=1e-4)
-    assert row["lower"] == pytest.approx(np.exp(centre - z * sd), rel=1e-3)
-    assert row["upper"] == pytest.approx(np.exp(centre + z * sd), rel=1e-3)
+    m = len(d)
+    centre = logs[-1] + d.mean()
+    half = stats.t.ppf(0.975, m - 1) * d.std(ddof=1) * np.sqrt(1 + 1 / m)
+    assert row["forecast"] == pytest.approx(np.exp(centre), rel=1e-9)
+    assert row["lower"] == pytest.approx(np.exp(centre - half), rel=1e-9)
+    assert row["upper"] == pytest.approx(np.exp(centre + half), rel=1e-9)
     assert row["vs_trend_pct"] == pytest.approx(100 * (s[2020] / np.exp(centre) - 1), rel=1e-3)

@@ -6,7 +6,6 @@ The computation rules are in the package docstring (:mod:`analysis.remittances`)
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,119 +15,20 @@ from scipy import stats
 
 from analysis.countries import country_name
 from analysis.remittances.levels import RECEIVED, _require_year, flows, reported_years
+from analysis.remittances.models import MIN_OBS, MODELS, forecast, forecast_arrays
 
 #: Code of the world (balanced-panel) series in counterfactual tables.
 WORLD = "WLD"
-
-#: Candidate trend models, simplest first (ties in the backtest go to the earlier one).
-MODELS: dict[str, str] = {
-    "drift": "random walk with drift on logs, ARIMA(0,1,0) with constant",
-    "holt": "ETS(A,A,N) on logs, additive trend",
-    "damped": "ETS(A,Ad,N) on logs, damped additive trend",
-}
-#: Fewest observations each model is fitted on (one more than its estimated parameters).
-MIN_OBS: dict[str, int] = {"drift": 3, "holt": 5, "damped": 6}
 #: First year of the fitting window when the report year leaves room for the backtest (the
 #: chapter's default ``trend_start``).
 TREND_START = 2010
+#: Significance of the one-sided binomial test that excludes a model whose backtest intervals
+#: cover less often than their nominal level (:func:`select_model`).
+COVERAGE_TEST = 0.05
 
-
-def _log_series(levels: pd.Series) -> pd.Series:
-    """Log of a positive yearly series on a consecutive annual PeriodIndex (gaps as NaN)."""
-    s = levels.astype(float).where(levels > 0)
-    s.index = s.index.astype(int)
-    s = s.sort_index()
-    valid = s.dropna()
-    if valid.empty:
-        return pd.Series(dtype=float)
-    s = s.loc[valid.index[0]:valid.index[-1]]
-    s = s.reindex(range(int(s.index[0]), int(s.index[-1]) + 1))
-    out = np.log(s)
-    out.index = pd.period_range(str(s.index[0]), periods=len(s), freq="Y")
-    return out
-
-
-def forecast(levels: pd.Series, model: str = "drift", steps: int = 1,
-             alpha: float = 0.05) -> pd.DataFrame:
-    """Fit a trend model on the log of a yearly series and forecast it.
-
-    Parameters
-    ----------
-    levels : Series
-        Positive values indexed by year (int); values ``<= 0`` or ``NaN`` count as missing.
-        The ``drift`` model tolerates gaps; the ETS models need consecutive years.
-    model : {"drift", "holt", "damped"}
-        See :data:`MODELS`.
-    steps : int, default 1
-        Years ahead of the last year of ``levels``.
-    alpha : float, default 0.05
-        1 - coverage of the prediction interval.
-
-    Returns
-    -------
-    DataFrame
-        Index ``year``; columns ``forecast`` (``exp`` of the log forecast: the median),
-        ``lower``, ``upper`` (prediction interval from the model, back-transformed),
-        ``log_forecast`` and ``log_se``. ``attrs`` holds ``model``, ``n_obs``, ``converged``,
-        ``deterministic`` (an ETS fit with both smoothing weights at zero) and ``warnings``
-        (the messages statsmodels emitted, caught here).
-
-    Raises
-    ------
-    ValueError
-        For an unknown model, too few observations (:data:`MIN_OBS`) or gaps for ETS.
-    """
-    from statsmodels.tsa.arima.model import ARIMA
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-    if model not in MODELS:
-        raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
-    y = _log_series(levels)
-    n_obs = int(y.notna().sum())
-    if n_obs < MIN_OBS[model]:
-        raise ValueError(f"model {model!r} needs at least {MIN_OBS[model]} years, got {n_obs}")
-    if model != "drift" and y.isna().any():
-        raise ValueError(f"model {model!r} needs consecutive years; the series has gaps")
-    n = len(y)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        if model == "drift":
-            # Start at the closed-form estimates (mean and variance of the differences), which
-            # are the maximum-likelihood ones when there are no gaps.
-            d = y.diff().dropna()
-            start = [float(d.mean()), max(float(d.var(ddof=0)), 1e-12)] if len(d) else None
-            res = ARIMA(y, order=(0, 1, 0), trend="t").fit(start_params=start)
-            pred = res.get_forecast(steps)
-            mean = np.asarray(pred.predicted_mean, dtype=float)
-            ci = np.asarray(pred.conf_int(alpha=alpha), dtype=float)
-            lower, upper = ci[:, 0], ci[:, 1]
-            converged = bool(res.mle_retvals.get("converged", True))
-            deterministic = False
-            if start is not None and not y.isna().any():
-                # The optimiser may flag a loss of precision at the known optimum.
-                converged = bool(np.allclose(res.params, start, rtol=1e-3, atol=1e-8))
-        else:
-            res = ETSModel(y, error="add", trend="add", damped_trend=model == "damped",
-                           initialization_method="estimated").fit(disp=False)
-            frame = res.get_prediction(start=n, end=n + steps - 1).summary_frame(alpha=alpha)
-            mean = frame["mean"].to_numpy(float)
-            lower = frame["pi_lower"].to_numpy(float)
-            upper = frame["pi_upper"].to_numpy(float)
-            converged = bool(res.mle_retvals.get("converged", True))
-            deterministic = bool(res.smoothing_level < 1e-3 and res.smoothing_trend < 1e-3)
-    messages = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
-    if model != "drift" and any("Convergence" in m for m in messages):
-        converged = False
-    z = stats.norm.ppf(1 - alpha / 2)
-    last = int(y.index[-1].year)
-    out = pd.DataFrame(
-        {"forecast": np.exp(mean), "lower": np.exp(lower), "upper": np.exp(upper),
-         "log_forecast": mean, "log_se": (upper - lower) / (2 * z)},
-        index=pd.Index(range(last + 1, last + 1 + steps), name="year"),
-    )
-    out.attrs.update({"model": model, "n_obs": n_obs, "converged": converged,
-                      "deterministic": deterministic, "warnings": messages})
-    return out
+__all__ = ["MIN_OBS", "MODELS", "TREND_START", "WORLD", "Counterfactual", "backtest",
+           "backtest_summary", "counterfactual", "country_counterfactual", "forecast",
+           "pooled_mape", "select_model", "verdict"]
 
 
 def _forecast_at(train: pd.Series, model: str, target: int, alpha: float = 0.05) -> dict:
@@ -145,38 +45,59 @@ def _forecast_at(train: pd.Series, model: str, target: int, alpha: float = 0.05)
 
 
 def backtest(levels: pd.Series, model: str, year: int, trend_start: int,
-             n_origins: int = 5) -> pd.DataFrame:
+             n_origins: int = 5, alpha: float = 0.05) -> pd.DataFrame:
     """Rolling-origin backtest of one model on one yearly series.
 
     For each origin ``t`` in ``year - n_origins .. year - 1`` the model is fitted on
     ``trend_start .. t - 1`` and forecasts ``t`` (more than one step ahead when the series
-    ends before ``t - 1``).
+    ends before ``t - 1``), with its ``1 - alpha`` prediction interval.
 
     Returns
     -------
     DataFrame
         One row per origin: ``origin``, ``actual``, ``forecast``, ``lower``, ``upper``,
         ``ape`` (absolute percentage error, in percent; ``NaN`` when the model could not be
-        fitted or the actual is missing), ``converged`` and ``deterministic``.
+        fitted or the actual is missing), ``covered`` (the actual inside the interval;
+        ``NA`` when either is missing), ``width_pct`` (``(upper - lower) / forecast``, in
+        percent), ``converged`` and ``deterministic``.
     """
-    s = levels.astype(float)
-    s.index = s.index.astype(int)
+    years = np.asarray(levels.index, dtype=int)
+    values = np.asarray(levels, dtype=float)
+    order = np.argsort(years)
+    years, values = years[order], values[order]
+    has = np.isfinite(values) & (values > 0)
     rows = []
     for t in range(year - n_origins, year):
-        train = s[(s.index >= trend_start) & (s.index <= t - 1)]
-        actual = float(s.get(t, np.nan))
-        actual = actual if actual > 0 else np.nan
-        try:
-            f = _forecast_at(train, model, t)
-            fc, lo, hi = (float(f[c]) for c in ("forecast", "lower", "upper"))
-            conv, det = bool(f["converged"]), bool(f["deterministic"])
-        except (ValueError, np.linalg.LinAlgError):
-            fc = lo = hi = np.nan
-            conv = det = False
+        hit = has & (years == t)
+        actual = float(values[hit][0]) if hit.any() else np.nan
+        use = has & (years >= trend_start) & (years <= t - 1)
+        fc = lo = hi = np.nan
+        conv = det = False
+        if use.any():
+            yrs = years[use]
+            try:
+                f = forecast_arrays(yrs, np.log(values[use]), model, int(t - yrs[-1]), alpha)
+                mean, half = f["mean"][-1], f["half"][-1]
+                fc, lo, hi = math.exp(mean), math.exp(mean - half), math.exp(mean + half)
+                conv, det = bool(f["converged"]), bool(f["deterministic"])
+            except (ValueError, np.linalg.LinAlgError):
+                pass
+        known = not (math.isnan(actual) or math.isnan(fc))
         rows.append({"origin": t, "actual": actual, "forecast": fc, "lower": lo, "upper": hi,
-                     "ape": abs(fc / actual - 1.0) * 100.0, "converged": conv,
+                     "ape": abs(fc / actual - 1.0) * 100.0,
+                     "covered": bool(lo <= actual <= hi) if known else pd.NA,
+                     "width_pct": (hi - lo) / fc * 100.0, "converged": conv,
                      "deterministic": det})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["covered"] = out["covered"].astype("boolean")
+    return out
+
+
+def _common(backtests: pd.DataFrame) -> pd.DataFrame:
+    """The backtest rows of the (series, origin) forecasts that every model could make."""
+    ok = backtests[backtests["ape"].notna()]
+    counts = ok.groupby(["series", "origin"], sort=False)["model"].transform("size")
+    return ok[counts.to_numpy() == backtests["model"].nunique()]
 
 
 def pooled_mape(backtests: pd.DataFrame) -> pd.Series:
@@ -193,45 +114,99 @@ def pooled_mape(backtests: pd.DataFrame) -> pd.Series:
         Indexed by model (in the order of :data:`MODELS`), named ``mape_pct``; ``attrs["n"]``
         is the number of (series, origin) forecasts pooled.
     """
-    wide = backtests.pivot_table(index=["series", "origin"], columns="model", values="ape",
-                                 aggfunc="first", dropna=False)
-    wide = wide[[m for m in MODELS if m in wide.columns]].dropna()
-    out = wide.mean().rename("mape_pct")
+    common = _common(backtests)
+    out = common.groupby("model")["ape"].mean()
+    out = out.reindex([m for m in MODELS if m in out.index]).rename("mape_pct")
     out.index.name = "model"
-    out.attrs["n"] = len(wide)
+    out.attrs["n"] = int(common[["series", "origin"]].drop_duplicates().shape[0])
     return out
 
 
-def select_model(backtests: pd.DataFrame, tie: float = 0.1) -> str:
-    """The model with the lowest pooled MAPE (:func:`pooled_mape`) among the eligible ones.
-
-    A model is not eligible when most of its backtest fits are ``deterministic`` (an ETS fit
-    whose smoothing weights collapsed to zero): its point forecast may be good, but its
-    prediction interval no longer reflects the uncertainty, and the chapter reports intervals.
+def backtest_summary(backtests: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """MAPE, interval coverage and width of each model over the common backtest forecasts.
 
     Parameters
     ----------
     backtests : DataFrame
-        Columns ``series``, ``model``, ``origin`` and ``ape`` (as from :func:`counterfactual`).
+        As :attr:`Counterfactual.backtests` (columns ``series``, ``model``, ``origin``,
+        ``ape``, ``covered``, ``width_pct``, ``deterministic``).
+    level : float, default 0.95
+        The nominal coverage of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by model (order of :data:`MODELS`): ``forecasts`` (the (series, origin)
+        forecasts every model could make), ``mape_pct``, ``coverage_pct`` (share of them whose
+        actual value fell inside the interval), ``width_pct`` (mean interval width, % of the
+        forecast), ``collapsed_pct`` (share of all the model's fits that were deterministic)
+        and ``coverage_p`` (one-sided exact binomial p-value of so few hits if the intervals
+        covered ``level``).
+    """
+    common = _common(backtests)
+    values = pd.DataFrame({"model": common["model"].to_numpy(),
+                           "mape_pct": common["ape"].to_numpy(float),
+                           "coverage_pct": common["covered"].to_numpy(float, na_value=np.nan)
+                           * 100, "width_pct": common["width_pct"].to_numpy(float)})
+    g = values.groupby("model", sort=False)
+    out = g.mean().assign(forecasts=g.size())[["forecasts", "mape_pct", "coverage_pct",
+                                               "width_pct"]]
+    out = out.reindex([m for m in MODELS if m in backtests["model"].unique()])
+    out["forecasts"] = out["forecasts"].fillna(0).astype(int)
+    det = backtests.groupby("model")["deterministic"].mean() if "deterministic" in backtests \
+        else pd.Series(0.0, index=out.index)
+    out["collapsed_pct"] = det.reindex(out.index).fillna(0.0).astype(float) * 100
+    hits = (out["coverage_pct"] / 100 * out["forecasts"]).round()
+    out["coverage_p"] = stats.binom.cdf(hits, out["forecasts"], level)
+    out.index.name = "model"
+    return out
+
+
+def select_model(backtests: pd.DataFrame, tie: float = 0.1, level: float = 0.95) -> str:
+    """The model with the lowest pooled MAPE among those whose intervals cover as they should.
+
+    A model is not eligible when
+
+    - its intervals covered the actual value significantly less often than ``level`` in the
+      backtest (:func:`backtest_summary`: one-sided exact binomial test at
+      :data:`COVERAGE_TEST`; with five forecasts, four hits pass and three do not; with 80,
+      72 pass), or
+    - most of its backtest fits are ``deterministic`` (an ETS fit whose smoothing weights
+      collapsed to zero: a fixed line whose interval no longer reflects the uncertainty).
+
+    When no model is eligible, the one whose intervals covered most often is used (ties: the
+    lower MAPE, then the simpler model).
+
+    Parameters
+    ----------
+    backtests : DataFrame
+        As :attr:`Counterfactual.backtests` (``covered`` and ``deterministic`` optional).
     tie : float, default 0.1
         MAPEs within this many percentage points of the best count as ties, won by the model
         listed first in :data:`MODELS` (the simplest).
+    level : float, default 0.95
+        The nominal coverage of the intervals.
 
     Returns
     -------
     str
         A key of :data:`MODELS`; ``"drift"`` when no forecast is common to all models.
     """
-    mape = pooled_mape(backtests)
-    if mape.attrs["n"] == 0:
+    bt = backtests if "covered" in backtests else backtests.assign(covered=np.nan)
+    summary = backtest_summary(bt.assign(width_pct=bt.get("width_pct", np.nan)), level)
+    summary = summary[summary["forecasts"] > 0]
+    if summary.empty:
         return "drift"
-    if "deterministic" in backtests.columns:
-        collapsed = backtests.groupby("model")["deterministic"].mean()
-        mape = mape[[m for m in mape.index if collapsed.get(m, 0.0) <= 0.5]]
-        if mape.empty:
-            return "drift"
-    best = mape.min()
-    return next(m for m in MODELS if m in mape.index and mape[m] <= best + tie)
+    ok = summary["collapsed_pct"] <= 50
+    if "covered" in backtests:
+        ok &= ~(summary["coverage_p"] < COVERAGE_TEST)
+    if ok.any():
+        mape = summary.loc[ok, "mape_pct"]
+        return next(m for m in MODELS if m in mape.index and mape[m] <= mape.min() + tie)
+    ranked = summary.assign(order=[list(MODELS).index(m) for m in summary.index])
+    ranked = ranked.sort_values(["coverage_pct", "mape_pct", "order"],
+                                ascending=[False, True, True])
+    return str(ranked.index[0])
 
 
 @dataclass(frozen=True)
@@ -250,10 +225,12 @@ class Counterfactual:
         ``above`` the interval), ``outside``, ``vs_trend_pct`` (actual against forecast, %),
         ``vs_low_pct`` / ``vs_high_pct`` (the same against the interval bounds, so the range
         of deviations the interval allows), ``mape_pct`` of the model for the series (over
-        its ``n_backtest`` backtest forecasts) and ``converged``.
+        its ``n_backtest`` backtest forecasts), ``coverage_pct`` (share of those forecasts
+        whose interval held the actual value) and ``converged``.
     backtests : DataFrame
         Every backtest forecast: ``series``, ``model``, ``origin``, ``actual``, ``forecast``,
-        ``lower``, ``upper``, ``ape``, ``converged``, ``deterministic``.
+        ``lower``, ``upper``, ``ape``, ``covered``, ``width_pct``, ``converged``,
+        ``deterministic`` (:func:`backtest`).
     mape : DataFrame
         MAPE (%) by series (rows, ``WLD`` first) and model (columns).
     world_series : Series
@@ -285,10 +262,70 @@ class Counterfactual:
         train = self.world_series.loc[self.trend_start:self.year - 1 - steps_back]
         return forecast(train, self.world_model, steps=1 + steps_back, alpha=self.alpha)
 
+    def _part(self, world: bool) -> pd.DataFrame:
+        is_world = self.backtests["series"] == WORLD
+        return self.backtests[is_world if world else ~is_world]
+
     def pooled_mape(self, world: bool) -> pd.Series:
         """:func:`pooled_mape` of the world's backtest (``True``) or the countries' pooled."""
-        is_world = self.backtests["series"] == WORLD
-        return pooled_mape(self.backtests[is_world if world else ~is_world])
+        return pooled_mape(self._part(world))
+
+    def summary(self, world: bool) -> pd.DataFrame:
+        """:func:`backtest_summary` of the world's backtest (``True``) or the countries'."""
+        return backtest_summary(self._part(world), 1 - self.alpha)
+
+    def coverage(self, world: bool | None = None) -> dict[str, float]:
+        """Backtest coverage (%) of the intervals of the models used, with its forecast count.
+
+        Pools every backtest forecast with a known outcome made by the model used for its
+        series (:attr:`world_model` for the world, :attr:`country_model` for the countries):
+        all series (``world=None``), the world only (``True``) or the countries (``False``).
+
+        Returns
+        -------
+        dict
+            ``pct`` (share of actual values inside their interval, %), ``n`` (forecasts),
+            ``hits`` and ``low`` / ``high``: the Clopper-Pearson 95 % interval of the share.
+        """
+        bt = self.backtests if world is None else self._part(world)
+        used = np.where(bt["series"] == WORLD, self.world_model, self.country_model)
+        hits = bt.loc[bt["model"] == used, "covered"].dropna().astype(bool)
+        n, k = int(len(hits)), int(hits.sum())
+        if n == 0:
+            return {"pct": float("nan"), "n": 0, "hits": 0, "low": float("nan"),
+                    "high": float("nan")}
+        ci = stats.binomtest(k, n).proportion_ci(0.95, method="exact")
+        return {"pct": 100 * k / n, "n": n, "hits": k, "low": 100 * ci.low,
+                "high": 100 * ci.high}
+
+    def model_table(self) -> pd.DataFrame:
+        """:meth:`summary` of the world and of the countries, one row per (series, model).
+
+        Columns ``series`` (``World`` / ``Selected countries``), ``model``, ``forecasts``,
+        ``mape_pct``, ``coverage_pct``, ``width_pct`` (mean interval width, % of the
+        forecast) and ``used`` (the model chosen for those series).
+        """
+        parts = []
+        for world, label, used in ((True, "World", self.world_model),
+                                   (False, "Selected countries", self.country_model)):
+            if not self._part(world).empty:
+                t = self.summary(world).reset_index()
+                parts.append(t.assign(series=label, used=t["model"] == used))
+        cols = ["series", "model", "forecasts", "mape_pct", "coverage_pct", "width_pct", "used"]
+        return pd.concat(parts, ignore_index=True)[cols]
+
+
+def verdict(position: str, trend_start: int, year: int) -> str:
+    """Plain-words position of an actual value against its trend interval.
+
+    Examples
+    --------
+    >>> verdict("below", 2010, 2020)
+    'below the range expected from the 2010-2019 trend'
+    """
+    if position not in ("inside", "above", "below"):
+        return "not comparable with a trend forecast"
+    return f"{position} the range expected from the {trend_start}-{year - 1} trend"
 
 
 def _panel(wide: pd.DataFrame, trend_start: int, year: int) -> tuple[pd.Series, list[str]]:
@@ -313,8 +350,9 @@ def counterfactual(indicators: pd.DataFrame, countries: Sequence[str], year: int
     trend_start : int
         First year of the fitting window.
     model : {"auto", "drift", "holt", "damped"}, default "auto"
-        ``"auto"`` picks the model by backtest (:func:`select_model`), once for the world on
-        its own backtest and once for the countries pooled.
+        ``"auto"`` picks the model by backtest (:func:`select_model`: MAPE among the models
+        whose intervals cover), once for the world on its own backtest and once for the
+        countries pooled.
     alpha : float, default 0.05
         1 - coverage of the prediction intervals.
     n_origins : int, default 5
@@ -345,15 +383,16 @@ def counterfactual(indicators: pd.DataFrame, countries: Sequence[str], year: int
         series[c] = row.reindex(range(trend_start, year + 1))
     candidates = list(MODELS) if model == "auto" else [model]
     bt = pd.concat(
-        [backtest(s, m, year, trend_start, n_origins).assign(series=code, model=m)
+        [backtest(s, m, year, trend_start, n_origins, alpha).assign(series=code, model=m)
          for code, s in series.items() for m in candidates],
         ignore_index=True,
     )
     bt = bt[["series", "model", *[c for c in bt.columns if c not in ("series", "model")]]]
     is_world = bt["series"] == WORLD
     if model == "auto":
-        world_model = select_model(bt[is_world])
-        country_model = select_model(bt[~is_world]) if len(countries) else world_model
+        world_model = select_model(bt[is_world], level=1 - alpha)
+        country_model = (select_model(bt[~is_world], level=1 - alpha) if len(countries)
+                         else world_model)
     else:
         world_model = country_model = model
     mape = bt.pivot_table(index="series", columns="model", values="ape", aggfunc="mean",
@@ -361,6 +400,7 @@ def counterfactual(indicators: pd.DataFrame, countries: Sequence[str], year: int
     rows = []
     for code, s in series.items():
         chosen = world_model if code == WORLD else country_model
+        mine = bt[(bt["series"] == code) & (bt["model"] == chosen)]
         train = s.loc[trend_start:year - 1]
         actual = float(s.get(year, np.nan))
         try:
@@ -380,8 +420,9 @@ def counterfactual(indicators: pd.DataFrame, countries: Sequence[str], year: int
             "outside": pd.NA if position is pd.NA else position != "inside",
             "vs_trend_pct": (actual / fc - 1) * 100, "vs_low_pct": (actual / hi - 1) * 100,
             "vs_high_pct": (actual / lo - 1) * 100, "mape_pct": float(mape.at[code, chosen]),
-            "n_backtest": int(bt.loc[(bt["series"] == code) & (bt["model"] == chosen), "ape"]
-                              .notna().sum()),
+            "n_backtest": int(mine["ape"].notna().sum()),
+            "coverage_pct": float(mine["covered"].dropna().mean()) * 100
+            if mine["covered"].notna().any() else np.nan,
             "converged": conv,
         })
     table = pd.DataFrame(rows)
