@@ -41,7 +41,7 @@ from analysis.errors import ParameterError, ReportError
 from analysis.pipeline import cache
 from analysis.pipeline.chapters import Chapter, load_chapters, unknown_chapter
 from analysis.pipeline.datainfo import DataInfo, open_input_data
-from analysis.pipeline.engine import Target, run_targets, shown_parameters
+from analysis.pipeline.engine import Target, ran_on, run_targets, shown_parameters
 from analysis.pipeline.execute import Result, now_iso
 from analysis.pipeline.lock import build_lock
 from analysis.pipeline.params import needs_data, resolve_parameters
@@ -337,7 +337,7 @@ def build(chapter_ids: Sequence[str] | None = None, overrides: Mapping[str, str]
                            progress=progress, formats=options.formats, force=options.force,
                            cell_timeout=options.cell_timeout)
         report.results = [*missing, *done.values()]
-        report.runner = runner.describe(sum(r.status.executed for r in done.values()))
+        report.runner = ran_on(runner, done)
         label = f"{shown_path(inputs.choice.path)} ({inputs.choice.origin})"
         write_index(out, chapters, data=inputs.checksums, data_label=label)
     report.seconds = time.monotonic() - start

@@ -34,7 +34,7 @@ from analysis.pipeline.progress import Progress
 from analysis.pipeline.records import Status
 from analysis.pipeline.runners import Runner
 
-__all__ = ["Target", "plan_task", "run_targets", "shown_parameters"]
+__all__ = ["Target", "plan_task", "ran_on", "run_targets", "shown_parameters"]
 
 
 @dataclass(frozen=True)
@@ -199,3 +199,9 @@ def run_targets(targets: Sequence[Target], *, inputs: InputData, base: Path, run
 
         runner.run(tasks, on_running=running, on_result=finished)
     return {t.name: results[t.name] for t in targets}
+
+
+def ran_on(runner: Runner, results: Mapping[str, Result]) -> str:
+    """Where the targets ran, for the closing table: the runner's phrase, or nothing ran."""
+    executed = sum(Status(r.status).executed for r in results.values())
+    return runner.describe(executed) if executed else "nothing to run"

@@ -36,7 +36,7 @@ from analysis.pipeline.build import BuildOptions, open_runner, print_failures
 from analysis.pipeline.chapters import load_chapters
 from analysis.pipeline.combinations import Combination, combinations, parse_over
 from analysis.pipeline.datainfo import open_input_data
-from analysis.pipeline.engine import Target, run_targets
+from analysis.pipeline.engine import Target, ran_on, run_targets
 from analysis.pipeline.execute import Result
 from analysis.pipeline.lock import build_lock
 from analysis.pipeline.progress import ClosingRow, Progress, closing_table
@@ -172,8 +172,7 @@ def sweep(chapter_id: str, over: Mapping[str, Sequence[str]],
             targets, inputs=inputs, base=chapters_file(options.chapters_file).parent,
             runner=runner, progress=progress, formats=options.formats, force=options.force,
             cell_timeout=options.cell_timeout)
-        executed = sum(r.status.executed for r in report.results.values())
-        report.runner = runner.describe(executed) if executed else "nothing to run"
+        report.runner = ran_on(runner, report.results)
         label = f"{shown_path(inputs.choice.path)} ({inputs.choice.origin})"
         write_outputs(report, chapter, data=inputs.checksums, data_label=label)
     report.seconds = time.monotonic() - start
