@@ -154,7 +154,8 @@ RunOutOption = Annotated[
                  show_default=False),
 ]
 ToOption = Annotated[
-    str, typer.Option("--to", help="Drafts to write, comma separated: html, markdown."),
+    str, typer.Option("--to", help="Formats to write, comma separated: html, markdown, pdf "
+                      "(needs Chromium), docx, xlsx, csv, or all."),
 ]
 JobsOption = Annotated[
     int | None,
@@ -197,7 +198,7 @@ def run(
         show_default=False)] = None,
     data_dir: DataDirOption = None,
     out_dir: RunOutOption = None,
-    to: ToOption = "html,markdown",
+    to: ToOption = "all",
     force: ForceOption = False,
     chapters: ChaptersOption = None,
 ) -> None:
@@ -212,7 +213,7 @@ def build_all(
     out_dir: OutOption = None,
     jobs: JobsOption = None,
     force: ForceOption = False,
-    to: ToOption = "html,markdown",
+    to: ToOption = "all",
     chapters: ChaptersOption = None,
 ) -> None:
     """Run every chapter whose notebook exists (unchanged ones are skipped); write the index."""

@@ -72,14 +72,17 @@ def build_env(tmp_path_factory) -> Iterator[dict[str, str]]:
 
 @pytest.fixture(scope="session")
 def report(build_env, tmp_path_factory) -> Path:
-    """Every registered chapter and the index, built from the embedded snapshot."""
+    """Every registered chapter and the index, built from the embedded snapshot in every format
+    (HTML, Markdown, PDF, Word, XLSX and CSV)."""
     from rich.console import Console
 
+    from analysis.pipeline import cache
     from analysis.pipeline.build import BuildOptions, build
 
     out = tmp_path_factory.mktemp("report")
     log = io.StringIO()
-    result = build(options=BuildOptions(out=out, data_dir=SNAPSHOT, jobs=2, force=True),
+    result = build(options=BuildOptions(out=out, data_dir=SNAPSHOT, jobs=2, force=True,
+                                        formats=cache.FORMATS),
                    console=Console(file=log, highlight=False, width=160))
     if result.failed:
         pytest.fail(f"the report did not build:\n{log.getvalue()}")

@@ -178,7 +178,8 @@ def test_cached_build_imports_nothing_heavy(built_a, tmp_path):
         "from analysis.cli import main\n"
         "try:\n"
         f"    main(['build', '--out', {str(out)!r}, '--data-dir', {str(SNAPSHOT)!r},\n"
-        f"          '--chapters', {str(FIXTURES / 'chapters.toml')!r}])\n"
+        f"          '--chapters', {str(FIXTURES / 'chapters.toml')!r},\n"
+        "          '--to', 'html,markdown'])\n"  # the formats built_a was built with
         "except SystemExit as e:\n"
         "    code = e.code\n"
         "else:\n"
@@ -232,7 +233,7 @@ def test_failing_chapter_keeps_the_previous_drafts(built_a, tmp_path, capsys):
     capsys.readouterr()
     with pytest.raises(SystemExit) as exit_:
         main(["build", "--out", str(out), "--data-dir", str(SNAPSHOT), "--jobs", "2",
-              "--chapters", str(registry)])
+              "--chapters", str(registry), "--to", "html,markdown"])  # as built_a
     assert exit_.value.code == 1
     printed = capsys.readouterr()
     assert "gamma failed" in printed.out

@@ -171,8 +171,8 @@ def test_cli_unknown_chapter_and_format(cache_env, tmp_path, capsys):
         main(["run", "omega", "--out", str(tmp_path / "o")])
     assert exit_.value.code == 2 and "unknown chapter 'omega'" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_:
-        main(["build", "--to", "pdf", "--out", str(tmp_path / "o")])
-    assert exit_.value.code == 2 and "--to 'pdf'" in capsys.readouterr().err
+        main(["build", "--to", "epub", "--out", str(tmp_path / "o")])
+    assert exit_.value.code == 2 and "--to 'epub'" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 

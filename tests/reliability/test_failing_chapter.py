@@ -86,7 +86,7 @@ def test_failures_keep_the_others_the_index_and_the_last_good_drafts(cli, tmp_pa
     registry = tmp_path / "chapters.toml"
     out = tmp_path / "report"
     build = ("build", "--data-dir", SNAPSHOT, "--out", out, "--chapters", registry,
-             "--jobs", "2")
+             "--jobs", "2", "--to", "html,markdown")  # the links below are of these formats
 
     # 1. First build ever: gamma raises, crash's kernel dies. No good draft of either yet.
     write_registry(registry, fail=1, how="kernel")

@@ -4,7 +4,9 @@ Notebooks call these helpers instead of ``plt.show()`` or ``display(df)``:
 
 - :func:`title` sets a chapter title that depends on the data (shown instead of the registry's);
 - :func:`prose` shows narrative Markdown built from variables (no number typed by hand);
-- :func:`figure` shows a Matplotlib figure as a PNG with a caption, a source line and alt text;
+- :func:`figure` shows a Matplotlib figure as a PNG with a caption, a source line and alt text,
+  and the numbers it draws (``data=``, or attached by a plotting function with
+  :func:`attach_data`) for the figure's CSV;
 - :func:`table` shows a DataFrame with a caption and a source line;
 - :func:`record` records a key figure (name, value, unit, source, vintage) and returns the value.
 
@@ -28,6 +30,9 @@ import pandas as pd
 
 KEY_FIGURE_MIME = "application/vnd.migration-report.key-figure+json"
 TABLE_MIME = "application/vnd.migration-report.table+json"
+#: The numbers behind a figure or table (columns and rows of JSON values), written out by the
+#: export as ``CHAPTER_data/figure-N.csv`` and a sheet of ``CHAPTER.xlsx``.
+DATA_MIME = "application/vnd.migration-report.data+json"
 META_KEY = "migration_report"
 
 
@@ -65,7 +70,59 @@ def prose(text: str) -> None:
     _publish({"text/markdown": text, "text/plain": text}, {META_KEY: {"kind": "prose"}})
 
 
-def figure(fig: Any, *, caption: str, source: str, alt: str, dpi: int = 110) -> None:
+def data_payload(df: pd.DataFrame, *, index: bool = False,
+                 labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """The numbers of ``df`` as the JSON the export writes to CSV and XLSX.
+
+    Values are kept as computed (full precision, ``None`` for missing); headers are the
+    reader's labels (:func:`column_label`, units in brackets) unless ``labels`` names them.
+
+    Examples
+    --------
+    >>> data_payload(pd.DataFrame({"change_pct": [1.5, float("nan")]}))
+    {'columns': ['Change (%)'], 'rows': [[1.5], [None]]}
+    """
+    shown = df.reset_index() if index else df
+    labels = labels or {}
+    columns = [labels.get(str(c), column_label(str(c))) for c in shown.columns]
+    rows = [[_data_value(v) for v in rec] for rec in shown.itertuples(index=False, name=None)]
+    return {"columns": columns, "rows": rows}
+
+
+def _data_value(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, pd.Period):
+        return str(value)
+    value = _jsonable(value)
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    return str(value)
+
+
+#: Attribute of a Matplotlib figure holding the numbers it draws (see :func:`attach_data`).
+DATA_ATTRIBUTE = "migration_report_data"
+
+
+def attach_data(fig: Any, data: pd.DataFrame, labels: dict[str, str] | None = None) -> Any:
+    """Attach to ``fig`` the numbers it draws; :func:`figure` offers them as the figure's data.
+
+    For plotting functions of the library: the function that draws knows what it drew, so
+    the notebook does not have to pass it again.
+
+    Returns
+    -------
+    The figure, for ``return attach_data(fig, df)``.
+    """
+    setattr(fig, DATA_ATTRIBUTE, (data, labels))
+    return fig
+
+
+def figure(fig: Any, *, caption: str, source: str, alt: str, dpi: int = 110,
+           data: pd.DataFrame | None = None, data_labels: dict[str, str] | None = None,
+           ) -> None:
     """Show a Matplotlib figure as a numbered figure with caption, source line and alt text.
 
     Parameters
@@ -80,18 +137,29 @@ def figure(fig: Any, *, caption: str, source: str, alt: str, dpi: int = 110) -> 
         Alternative text describing the figure for screen readers.
     dpi : int, default 110
         Resolution of the PNG.
+    data : DataFrame, optional
+        The numbers drawn, offered under the figure as a CSV and in the chapter's workbook
+        (default: what a library plotting function attached with :func:`attach_data`).
+    data_labels : dict, optional
+        Column headers for ``data`` (default: :func:`column_label` of each name).
     """
     import matplotlib.pyplot as plt
 
     if not alt.strip():
         raise ValueError("a figure needs non-empty alt text")
+    if data is None and getattr(fig, DATA_ATTRIBUTE, None) is not None:
+        data, attached_labels = getattr(fig, DATA_ATTRIBUTE)
+        data_labels = data_labels or attached_labels
     buf = io.BytesIO()
     # No "Software"/date metadata, so the bytes depend only on the figure.
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     png = base64.b64encode(buf.getvalue()).decode("ascii")
     meta = {"kind": "figure", "caption": caption, "source": source, "alt": alt}
-    _publish({"image/png": png, "text/plain": f"Figure: {caption}"}, {META_KEY: meta})
+    bundle: dict[str, Any] = {"image/png": png, "text/plain": f"Figure: {caption}"}
+    if data is not None:
+        bundle[DATA_MIME] = data_payload(data, labels=data_labels)
+    _publish(bundle, {META_KEY: meta})
     _caption(caption, source)
 
 
@@ -161,6 +229,7 @@ def table(
 
     Values are formatted to strings here (thousands separators, sensible decimals, ``–`` for
     missing) so that the HTML and Markdown exports agree; every cell is escaped by the export.
+    The unformatted values go with them (:func:`data_payload`) for the table's CSV and sheet.
 
     Parameters
     ----------
@@ -204,7 +273,8 @@ def table(
         f"<tbody>{body}</tbody></table><p><small>Source: {html.escape(source)}</small></p>"
     )
     _publish(
-        {TABLE_MIME: payload, "text/html": rendered, "text/plain": text},
+        {TABLE_MIME: payload, DATA_MIME: data_payload(df, index=index, labels=labels),
+         "text/html": rendered, "text/plain": text},
         {META_KEY: meta},
     )
 

@@ -30,12 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from bs4 import BeautifulSoup
+from markupsafe import Markup
 from nbconvert.exporters import HTMLExporter
 from nbconvert.filters.markdown import markdown2html
 from nbconvert.preprocessors import Preprocessor
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 from traitlets import default
 
+from analysis.export.data import data_file, with_data
 from analysis.export.markdown import chapter_blocks, neutralise_html, notebook_title
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -79,6 +81,21 @@ def escape_dollars(text: str) -> str:
     """
     parts = _CODE.split(text)
     return "".join(p if i % 2 else re.sub(r"(?<!\\)\$", r"\\$", p) for i, p in enumerate(parts))
+
+def css_string(text: str) -> Markup:
+    r"""``text`` as a quoted CSS string, every character but letters, digits and spaces escaped.
+
+    For the running head of the print stylesheet: nothing in it can end the string or the
+    ``<style>`` element.
+
+    Examples
+    --------
+    >>> str(css_string('Trends "2020" </style>'))
+    '"Trends \\22 2020\\22  \\3c \\2f style\\3e "'
+    """
+    out = [c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):x} " for c in text]
+    return Markup('"' + "".join(out) + '"')  # safe: nothing but letters, digits, escapes
+
 
 def sanitizer() -> SanitizeHTML:
     """nbconvert's bleach-based sanitiser with the allow-list of the chapter drafts."""
@@ -150,8 +167,12 @@ class ChapterPreprocessor(Preprocessor):
         toc: list[dict[str, Any]] = []
         warnings: list[str] = []
         by_cell: dict[int, list[dict[str, Any]]] = {}
+        data_links = bool(chapter.get("data_links"))
         for block in chapter_blocks(nb):
             item = block.to_dict()
+            item.pop("data", None)  # the numbers go to CSV files, not into the page
+            item["data_href"] = (data_file(str(chapter.get("id", "")), block)
+                                 if data_links and block in with_data([block]) else "")
             if block.kind == "markdown":
                 item["html"] = _finish_fragment(
                     clean_html(markdown2html(escape_dollars(neutralise_html(block.text)))),
@@ -218,10 +239,12 @@ class ChapterHTMLExporter(HTMLExporter):
     def default_filters(self):  # noqa: ANN201 - nbconvert's signature
         yield from super().default_filters()
         yield ("clean_html", clean_html)
+        yield ("css_string", css_string)
 
 
 def to_html(nb: Any, *, chapter: str, title: str, parameters: Mapping[str, Any],
-            data: Mapping[str, str], version: str, date: str) -> tuple[str, list[str]]:
+            data: Mapping[str, str], version: str, date: str,
+            data_links: bool = False) -> tuple[str, list[str]]:
     """Render an executed notebook as a chapter draft.
 
     Parameters
@@ -236,6 +259,9 @@ def to_html(nb: Any, *, chapter: str, title: str, parameters: Mapping[str, Any],
         Data file -> SHA-256, for the footer.
     version, date : str
         Project version and build date, for the footer.
+    data_links : bool, default False
+        Link each figure and table that carries its numbers to its CSV
+        (``CHAPTER_data/figure-N.csv``, written by :mod:`analysis.export.data`).
 
     Returns
     -------
@@ -247,6 +273,7 @@ def to_html(nb: Any, *, chapter: str, title: str, parameters: Mapping[str, Any],
     title = notebook_title(nb) or title
     shown = {k: v for k, v in parameters.items() if k != "data_dir"}
     resources = {"chapter": {"id": chapter, "title": title, "parameters": shown,
-                             "data": dict(data), "version": version, "date": date}}
+                             "data": dict(data), "version": version, "date": date,
+                             "data_links": data_links}}
     html, resources = ChapterHTMLExporter().from_notebook_node(nb, resources=resources)
     return html, list(resources["chapter"].get("warnings", []))

@@ -50,7 +50,7 @@ class IndexEntry:
 
 def render_index(entries: Sequence[IndexEntry], *, built_at: str, version: str,
                  data_label: str, data: Mapping[str, str],
-                 vintages: Sequence[Mapping[str, str]]) -> str:
+                 vintages: Sequence[Mapping[str, str]], report_pdf: str | None = None) -> str:
     """The HTML of the report index.
 
     Parameters
@@ -67,6 +67,8 @@ def render_index(entries: Sequence[IndexEntry], *, built_at: str, version: str,
         Data file -> SHA-256.
     vintages : sequence of mapping
         Provenance of every table the chapters read.
+    report_pdf : str, optional
+        The whole report as one PDF (relative name), linked at the top.
     """
     from jinja2 import Environment, FileSystemLoader
 
@@ -74,4 +76,5 @@ def render_index(entries: Sequence[IndexEntry], *, built_at: str, version: str,
                       keep_trailing_newline=True)
     template = env.get_template("index.html.j2")
     return template.render(entries=entries, built_at=built_at, version=version,
-                           data_label=data_label, data=dict(data), vintages=list(vintages))
+                           data_label=data_label, data=dict(data), vintages=list(vintages),
+                           report_pdf=report_pdf)

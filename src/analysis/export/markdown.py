@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from analysis.export.display import KEY_FIGURE_MIME, META_KEY, TABLE_MIME
+from analysis.export.display import DATA_MIME, KEY_FIGURE_MIME, META_KEY, TABLE_MIME
 
 SKIP_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell"})
 
@@ -63,6 +63,8 @@ class Block:
         Per table column: whether every cell looks like a number (right-aligned).
     labelled : bool
         ``False`` for an image shown without :func:`analysis.export.display.figure`.
+    data : dict, optional
+        The numbers behind a figure or table (``columns``, ``rows``), if the notebook gave them.
     """
 
     kind: str
@@ -78,6 +80,7 @@ class Block:
     rows: list[list[str]] = field(default_factory=list)
     numeric: list[bool] = field(default_factory=list)
     labelled: bool = True
+    data: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The block as a plain dict (for templates)."""
@@ -202,14 +205,14 @@ def _output_block(index: int, output: Mapping[str, Any]) -> Block | None:
             return Block("table", index, caption=str(meta.get("caption", "")),
                          source=str(meta.get("source", "")), columns=columns, rows=rows,
                          numeric=_numeric_columns(columns, rows),
-                         text=_text(data.get("text/plain", "")))
+                         text=_text(data.get("text/plain", "")), data=data.get(DATA_MIME))
     for mime in ("image/png", "image/jpeg"):
         if mime in data:
             labelled = kind == "figure"
             return Block("figure", index, caption=str(meta.get("caption", "")),
                          source=str(meta.get("source", "")), alt=str(meta.get("alt", "")),
                          image="".join(_text(data[mime]).split()), mime=mime,
-                         labelled=labelled)
+                         labelled=labelled, data=data.get(DATA_MIME))
     if "text/markdown" in data:
         return Block("markdown", index, text=_text(data["text/markdown"]))
     if "text/html" in data:

@@ -38,7 +38,7 @@ from analysis.config import (
     source_date,
 )
 from analysis.errors import ParameterError, ReportError
-from analysis.pipeline import cache
+from analysis.pipeline import cache, report_pdf
 from analysis.pipeline.chapters import Chapter, load_chapters, unknown_chapter
 from analysis.pipeline.datainfo import DataInfo, open_input_data
 from analysis.pipeline.engine import Target, ran_on, run_targets, shown_parameters
@@ -66,7 +66,9 @@ class BuildOptions:
     force : bool
         Run every selected chapter even when nothing changed.
     formats : tuple of str
-        Drafts to write: ``"html"`` and/or ``"markdown"``.
+        What to write, of :data:`~analysis.pipeline.cache.FORMATS` (default: the HTML and
+        Markdown drafts; the command line asks for all). Without Chromium, ``"pdf"`` is
+        dropped with one note on the console.
     chapters_file : path-like, optional
         The registry (default: ``MIGRATION_CHAPTERS_FILE`` or ``notebooks/chapters.toml``).
     lock_timeout : float, optional
@@ -84,7 +86,7 @@ class BuildOptions:
     data_dir: str | os.PathLike[str] | None = None
     jobs: int | None = None
     force: bool = False
-    formats: tuple[str, ...] = cache.FORMATS
+    formats: tuple[str, ...] = cache.DRAFTS
     chapters_file: str | os.PathLike[str] | None = None
     lock_timeout: float | None = None
     cell_timeout: float | None = None
@@ -112,8 +114,21 @@ class BuildReport:
         return [r.chapter for r in self.results if Status(r.status).executed]
 
 
+#: Other names accepted by ``--to``.
+_FORMAT_ALIASES = {"md": "markdown", "word": "docx", "excel": "xlsx", "data": "csv"}
+
+
 def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
-    """``"html,markdown"`` -> ``("html", "markdown")``; ``md`` is accepted for markdown.
+    """``"html,markdown"`` -> ``("html", "markdown")``; ``all`` means every format.
+
+    ``md`` is accepted for markdown, ``word`` for docx and ``excel`` for xlsx.
+
+    Examples
+    --------
+    >>> parse_formats("pdf, md,html")
+    ('html', 'markdown', 'pdf')
+    >>> parse_formats("all") == cache.FORMATS
+    True
 
     Raises
     ------
@@ -125,7 +140,10 @@ def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
     for item in (i.strip().lower() for i in items):
         if not item:
             continue
-        item = {"md": "markdown"}.get(item, item)
+        if item == "all":
+            wanted += cache.FORMATS
+            continue
+        item = _FORMAT_ALIASES.get(item, item)
         if item not in cache.FORMATS:
             raise ParameterError(f"--to {item!r}: formats are {', '.join(cache.FORMATS)}")
         wanted.append(item)
@@ -188,9 +206,25 @@ def _validate(selected: list[Chapter], overrides: Mapping[str, str],
     return values
 
 
+def usable_formats(formats: tuple[str, ...], console: Console) -> tuple[str, ...]:
+    """``formats`` without ``"pdf"`` when Chromium is missing (saying so once on ``console``)."""
+    if "pdf" not in formats:
+        return formats
+    from analysis.export.pdf import pdf_unavailable
+
+    missing = pdf_unavailable()
+    if missing is None:
+        return formats
+    console.print(f"! {missing}", style="yellow", markup=False, soft_wrap=True)
+    return tuple(f for f in formats if f != "pdf")
+
+
 def write_index(out: Path, chapters: dict[str, Chapter], *, data: dict[str, str],
-                data_label: str) -> Path:
-    """Write ``OUT/index.html`` from the build records of every registered chapter."""
+                data_label: str, report_pdf: str | None = None) -> Path:
+    """Write ``OUT/index.html`` from the build records of every registered chapter.
+
+    ``report_pdf`` names the whole report's PDF, linked at the top, when there is one.
+    """
     from analysis import __version__
     from analysis.export.index import IndexEntry, render_index
     from analysis.io import atomic_write_text
@@ -204,6 +238,9 @@ def write_index(out: Path, chapters: dict[str, Chapter], *, data: dict[str, str]
             continue  # a chapter outside the report that was never run here
         links: dict[str, str] = {}
         for label, name in (("HTML draft", f"{chapter.id}.html"),
+                            ("PDF", f"{chapter.id}.pdf"),
+                            ("Word (DOCX)", f"{chapter.id}.docx"),
+                            ("Data (XLSX)", f"{chapter.id}.xlsx"),
                             ("Markdown", f"{chapter.id}.md"),
                             ("Key figures (JSON)", f"{chapter.id}.key_figures.json"),
                             ("Executed notebook", f"{chapter.id}.ipynb")):
@@ -230,7 +267,7 @@ def write_index(out: Path, chapters: dict[str, Chapter], *, data: dict[str, str]
     _, sde_time = source_date()
     html = render_index(entries, built_at=sde_time or now_iso(), version=__version__,
                         data_label=data_label, data=data,
-                        vintages=[sources[k] for k in sorted(sources)])
+                        vintages=[sources[k] for k in sorted(sources)], report_pdf=report_pdf)
     path = out / "index.html"
     atomic_write_text(path, html)
     return path
@@ -328,6 +365,7 @@ def build(chapter_ids: Sequence[str] | None = None, overrides: Mapping[str, str]
     report = BuildReport(out)
     targets = [Target(c.id, c, values[c.id], out) for c in selected if c.exists]
     missing = [Result(c.id, Status.MISSING) for c in selected if not c.exists]
+    options.formats = usable_formats(options.formats, console)
     with build_lock(out, options.lock_timeout,
                     on_wait=lambda msg: console.print(msg, style="yellow")), runner, \
             Progress(console, [c.id for c in selected], live=console.is_terminal) as progress:
@@ -339,7 +377,12 @@ def build(chapter_ids: Sequence[str] | None = None, overrides: Mapping[str, str]
         report.results = [*missing, *done.values()]
         report.runner = ran_on(runner, done)
         label = f"{shown_path(inputs.choice.path)} ({inputs.choice.origin})"
-        write_index(out, chapters, data=inputs.checksums, data_label=label)
+        whole = "pdf" in options.formats and bool(report_pdf.parts(out, chapters))
+        write_index(out, chapters, data=inputs.checksums, data_label=label,
+                    report_pdf=report_pdf.REPORT_PDF if whole else None)
+        if whole:
+            report_pdf.write_report_pdf(out, chapters, built_at=source_date()[1] or now_iso(),
+                                        console=console)
     report.seconds = time.monotonic() - start
     _print_closing(console, report, chapters)
     return report

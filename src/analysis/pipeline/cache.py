@@ -20,9 +20,14 @@ from analysis.io import atomic_write_text, sha256_file
 
 BUILD_DIR = ".build"
 FAILED_DIR = "failed"
-#: Formats the pipeline can write besides the executed notebook and the key figures.
-FORMATS = ("html", "markdown")
-_SUFFIX = {"html": ".html", "markdown": ".md"}
+#: Formats the pipeline can write besides the executed notebook and the key figures:
+#: drafts (HTML, Markdown, PDF, Word), the workbook and the CSV files of every figure and table.
+FORMATS = ("html", "markdown", "pdf", "docx", "xlsx", "csv")
+#: What the library writes unless told otherwise (the command line asks for every format).
+DRAFTS = ("html", "markdown")
+SUFFIX = {"html": ".html", "markdown": ".md", "pdf": ".pdf", "docx": ".docx", "xlsx": ".xlsx"}
+#: Folders of side files: a format -> ``CHAPTER{suffix}/`` (figures of the Markdown, CSVs).
+SIDE_FOLDERS = {"markdown": "_files", "csv": "_data"}
 
 Freshness = Literal["cached", "export", "run"]
 
@@ -45,7 +50,7 @@ def failed_notebook_path(out: Path, chapter: str) -> Path:
 def output_files(chapter: str, formats: tuple[str, ...]) -> list[str]:
     """Names of the files a chapter build writes into ``OUT`` for ``formats``."""
     names = [f"{chapter}.ipynb", f"{chapter}.key_figures.json"]
-    names += [f"{chapter}{_SUFFIX[f]}" for f in FORMATS if f in formats]
+    names += [f"{chapter}{SUFFIX[f]}" for f in FORMATS if f in formats and f in SUFFIX]
     return names
 
 
@@ -103,9 +108,13 @@ def freshness(out: Path, chapter: str, *, exec_key: str, export_key: str,
         return "run"
     if record.get("export_key") != export_key:
         return "export"
+    if not set(formats) <= set(record.get("formats", formats)):
+        return "export"  # a format not written last time (its files are not recorded)
     names = output_files(chapter, formats)
-    if "markdown" in formats:  # the Markdown draft's side-car figures
-        names += [n for n in record.get("outputs", {}) if n.startswith(f"{chapter}_files/")]
+    for fmt, folder in SIDE_FOLDERS.items():  # the Markdown's figures, the CSV files
+        if fmt in formats:
+            names += [n for n in record.get("outputs", {})
+                      if n.startswith(f"{chapter}{folder}/")]
     if not _intact(out, record, names):
         return "export"
     return "cached"

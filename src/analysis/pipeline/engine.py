@@ -74,7 +74,7 @@ def shown_parameters(chapter: Chapter, values: Mapping[str, Any]) -> dict[str, A
 
 def plan_task(chapter: Chapter, params: Mapping[str, Any], *, out: Path, data_dir: Path,
               data: dict[str, str], hasher: FileHasher, base: Path,
-              formats: tuple[str, ...] = cache.FORMATS, force: bool = False,
+              formats: tuple[str, ...] = cache.DRAFTS, force: bool = False,
               cell_timeout: float | None = None) -> Task | Result:
     """What building ``chapter`` with ``params`` into ``out`` needs, from its build record.
 

@@ -8,7 +8,8 @@
    them into an ``injected-parameters`` cell as literals), the kernel's working directory
    being the notebook's folder, ``PYTHONHASHSEED=0`` and the Agg backend; the kernel's
    chatter goes to ``OUT/.build/logs/CHAPTER.log``;
-3. exports the executed notebook: key figures, HTML draft, Markdown (all in memory first);
+3. exports the executed notebook: key figures, HTML draft, Markdown, PDF, Word, the data of
+   every figure and table as CSV and XLSX (all in memory first);
 4. writes every file of the chapter all at once (staged, then committed:
    :mod:`analysis.pipeline.commit`), then the build record (last), and clears an earlier
    failure.
@@ -62,7 +63,7 @@ class Task:
     out : str
         Output directory.
     formats : tuple of str
-        ``"html"`` and/or ``"markdown"``.
+        What to write, of :data:`analysis.pipeline.cache.FORMATS`.
     exec_key, export_key : str
         Content keys recorded with the build (see :mod:`analysis.pipeline.cache`).
     data : dict
@@ -262,21 +263,63 @@ def _export(task: Task, nb: Any) -> tuple[dict[str, bytes], list[str]]:
         files[f"{task.chapter}.key_figures.json"] = kf.dumps(doc).encode("utf-8")
         common = {"chapter": task.chapter, "title": task.title, "parameters": task.shown,
                   "data": task.data, "version": task.version, "date": task.date}
-        if "html" in task.formats:
+        if {"html", "pdf"} & set(task.formats):
             from analysis.export.html import to_html
 
-            html, warnings = to_html(nb, **common)
-            files[f"{task.chapter}.html"] = html.encode("utf-8")
+            html, warnings = to_html(nb, **common, data_links="csv" in task.formats)
+            if "html" in task.formats:
+                files[f"{task.chapter}.html"] = html.encode("utf-8")
+            if "pdf" in task.formats:
+                files[f"{task.chapter}.pdf"] = _pdf(task, nb, html)
         if "markdown" in task.formats:
             from analysis.export.markdown import to_markdown
 
             md = to_markdown(nb, **common)
             files[f"{task.chapter}.md"] = md.text.encode("utf-8")
             files.update(md.files)
+        files.update(_reuse_formats(task, nb))
     except Exception as exc:
         raise ChapterError(f"{task.label} ran, but its export failed:\n"
                            f"  {type(exc).__name__}: {one_line(str(exc))}") from exc
     return files, warnings
+
+
+def _moment(task: Task) -> datetime:
+    """The build time as a UTC datetime (metadata dates of PDF, DOCX and XLSX)."""
+    return datetime.strptime(task.built_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def _pdf(task: Task, nb: Any, html: str) -> bytes:
+    from analysis.export.pdf import html_to_pdf
+
+    return html_to_pdf(html, title=_title(nb, task.title), moment=_moment(task))
+
+
+def _reuse_formats(task: Task, nb: Any) -> dict[str, bytes]:
+    """The Word draft, the workbook and the CSV files of the chapter: relative name -> bytes."""
+    wanted = {"docx", "xlsx", "csv"} & set(task.formats)
+    if not wanted:
+        return {}
+    from analysis.export import data as data_export
+    from analysis.export.markdown import chapter_blocks
+
+    blocks = chapter_blocks(nb)
+    title = _title(nb, task.title)
+    files: dict[str, bytes] = {}
+    if "csv" in wanted:
+        files.update(data_export.csv_files(task.chapter, title, blocks))
+    if "xlsx" in wanted:
+        files[f"{task.chapter}.xlsx"] = data_export.to_xlsx(
+            task.chapter, title, blocks, moment=_moment(task), vintages=_vintages(task),
+            csv_links="csv" in wanted)
+    if "docx" in wanted:
+        from analysis.export.docx import to_docx
+
+        shown = {k: v for k, v in task.shown.items() if k != "data_dir"}
+        files[f"{task.chapter}.docx"] = to_docx(
+            task.chapter, title, blocks, moment=_moment(task), csv_links="csv" in wanted,
+            parameters=shown, data=task.data, version=task.version, date=task.date)
+    return files
 
 
 def _vintages(task: Task) -> list[dict[str, str]]:
@@ -307,17 +350,18 @@ def _write_outputs(task: Task, files: dict[str, bytes]) -> dict[str, str]:
     from analysis.pipeline.commit import commit_chapter
 
     out = Path(task.out)
-    folders = {f"{task.chapter}_files", f"{task.chapter}_data"}
+    folders = {f"{task.chapter}{folder}" for folder in cache.SIDE_FOLDERS.values()}
     folders |= {name.split("/", 1)[0] for name in files
                 if "/" in name and name.startswith(f"{task.chapter}_")}
     stale = [path.relative_to(out).as_posix() for folder in sorted(folders)
              if (out / folder).is_dir() for path in sorted((out / folder).rglob("*"))
              if path.is_file() and path.relative_to(out).as_posix() not in files]
-    for fmt, suffix in (("html", ".html"), ("markdown", ".md")):
+    for fmt, suffix in cache.SUFFIX.items():
         if fmt not in task.formats and (out / f"{task.chapter}{suffix}").exists():
-            stale.append(f"{task.chapter}{suffix}")
+            stale.append(f"{task.chapter}{suffix}")  # a draft not rebuilt now would be stale
     commit_chapter(out, task.chapter, files, remove=stale)
-    wanted_side = sorted(name for name in files if name.startswith(f"{task.chapter}_files/"))
+    side = tuple(f"{task.chapter}{folder}/" for folder in cache.SIDE_FOLDERS.values())
+    wanted_side = sorted(name for name in files if name.startswith(side))
     names = [*cache.output_files(task.chapter, task.formats), *wanted_side]
     return {name: hashlib.sha256(files[name]).hexdigest() if name in files
             else sha256_file(out / name) for name in names}
@@ -438,7 +482,8 @@ def clean_tmp(out: Path) -> None:
 
     recover(out)
     shutil.rmtree(out / cache.BUILD_DIR / "tmp", ignore_errors=True)
-    folders = [out, out / cache.BUILD_DIR, out / cache.FAILED_DIR, *out.glob("*_files")]
+    folders = [out, out / cache.BUILD_DIR, out / cache.FAILED_DIR, *out.glob("*_files"),
+               *out.glob("*_data")]
     for folder in folders:
         if not folder.is_dir():
             continue

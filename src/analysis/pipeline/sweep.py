@@ -32,7 +32,7 @@ from rich.console import Console
 
 from analysis.config import chapters_file, shown_path
 from analysis.errors import ParameterError, ReportError
-from analysis.pipeline.build import BuildOptions, open_runner, print_failures
+from analysis.pipeline.build import BuildOptions, open_runner, print_failures, usable_formats
 from analysis.pipeline.chapters import load_chapters
 from analysis.pipeline.combinations import Combination, combinations, parse_over
 from analysis.pipeline.datainfo import open_input_data
@@ -161,6 +161,7 @@ def sweep(chapter_id: str, over: Mapping[str, Sequence[str]],
         found = combinations(chapter, over, overrides, inputs.info)
     finally:
         inputs.info.save()
+    options.formats = usable_formats(options.formats, console)
     runner = open_runner(options, console)
     out = Path(options.out).expanduser().resolve()
     report = SweepReport(out, chapter.id, [n for n in chapter.parameters if n in over], found)

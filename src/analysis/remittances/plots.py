@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from analysis.export.display import attach_data
 from analysis.remittances.levels import RECEIVED, flows
 
 if TYPE_CHECKING:
@@ -28,7 +29,10 @@ def plot_top(received: pd.DataFrame, paid: pd.DataFrame, year: int) -> Figure:
         sns.barplot(x=df["value"] / 1e9, y=df["name"], ax=ax, color=sns.color_palette()[colour])
         ax.set(title=f"{title}, {year}", xlabel="US$ billion (current)", ylabel="")
     fig.tight_layout()
-    return fig
+    drawn = pd.concat([received.assign(flow="received"), paid.assign(flow="paid")])
+    return attach_data(fig, drawn[["flow", "name", "value"]].assign(billion=drawn["value"] / 1e9),
+                       {"flow": "Flow", "name": "Country", "value": "Remittances (US$, current)",
+                        "billion": "Remittances (US$ billion, current)"})
 
 
 def plot_dependence(dep: pd.DataFrame, year: int) -> Figure:
@@ -40,7 +44,8 @@ def plot_dependence(dep: pd.DataFrame, year: int) -> Figure:
     sns.barplot(x=dep["share"] * 100, y=dep["name"], ax=ax, color=sns.color_palette()[2])
     ax.set(xlabel=f"Remittances received, % of GDP, {year}", ylabel="")
     fig.tight_layout()
-    return fig
+    return attach_data(fig, pd.DataFrame({"name": dep["name"], "pct": dep["share"] * 100}),
+                       {"name": "Country", "pct": f"Remittances received, {year} (% of GDP)"})
 
 
 def plot_world_trend(cf: Counterfactual, first_year: int | None = None) -> Figure:
@@ -63,7 +68,17 @@ def plot_world_trend(cf: Counterfactual, first_year: int | None = None) -> Figur
     ax.set(xlabel="", ylabel="US$ billion (current)")
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.legend(loc="upper left")
-    return fig
+    return attach_data(fig, _trend_data(s, fan[["forecast", "lower", "upper"]], "billion"))
+
+
+def _trend_data(actual: pd.Series, fan: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """Year, actual and forecast with its interval, as drawn (in US$ ``unit``)."""
+    out = pd.DataFrame({"actual": actual}).join(fan, how="outer")
+    out.index.name = "year"
+    return out.reset_index().rename(columns={
+        "year": "Year", "actual": f"Actual (US$ {unit}, current)",
+        "forecast": f"Trend forecast (US$ {unit})", "lower": f"Interval low (US$ {unit})",
+        "upper": f"Interval high (US$ {unit})"})
 
 
 def plot_counterfactual(cf: Counterfactual) -> Figure:
@@ -102,7 +117,12 @@ def plot_counterfactual(cf: Counterfactual) -> Figure:
         Line2D([], [], color="0.6", lw=3,
                label=f"deviations allowed by the {1 - cf.alpha:.0%} interval"),
     ], loc="outside lower center", ncol=3, frameon=False, fontsize="small")
-    return fig
+    drawn = pd.DataFrame({"name": t["name"], "ratio": ratio, "low": low, "high": high,
+                          "outside": t["outside"]}).iloc[::-1]
+    return attach_data(fig, drawn, {
+        "name": "Series", "ratio": f"Actual {cf.year} / trend forecast",
+        "low": "Lowest ratio inside the interval", "high": "Highest ratio inside the interval",
+        "outside": "Outside the interval"})
 
 
 def plot_country_trend(cf: Counterfactual, indicators: pd.DataFrame, country: str) -> Figure:
@@ -139,4 +159,6 @@ def plot_country_trend(cf: Counterfactual, indicators: pd.DataFrame, country: st
     ax.set(xlabel="", ylabel=f"US$ {unit} (current)")
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.legend(loc="best", fontsize="small")
-    return fig
+    fan = pd.DataFrame({"forecast": [row["forecast"]], "lower": [row["lower"]],
+                        "upper": [row["upper"]]}, index=[cf.year]) / scale
+    return attach_data(fig, _trend_data(s / scale, fan, unit))

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
+from analysis.export.display import attach_data
 from analysis.io import sha256_file
 from analysis.plotting import PALETTE
 from analysis.survey import synthetic
@@ -313,4 +314,9 @@ def pointrange_figure(
     ax.grid(axis="y", visible=False)
     sns.despine(fig=fig)
     fig.tight_layout()
-    return fig
+    # The numbers drawn: a suppressed row has none (it is labelled, not plotted).
+    drawn = t[list(label_cols)].copy()
+    for col in (value, low, high):
+        drawn[col] = t[col].astype(float).mask(sup)
+    drawn["suppressed"] = sup
+    return attach_data(fig, drawn)

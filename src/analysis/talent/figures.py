@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.countries import country_name
+from analysis.export.display import attach_data
 
 __all__ = ["HEATMAP_ALT", "RANK_INTERVAL_ALT", "rank_interval_figure", "subscore_heatmap"]
 
@@ -68,7 +69,13 @@ def rank_interval_figure(table: pd.DataFrame, *, reference: str) -> Any:
     ax.set_xlim(0.5, len(order) + 0.5)
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.6 / fig.get_figheight()),
               ncol=2, fontsize="small", frameon=False)  # fmt: skip
-    return fig
+    drawn = order[["group", "rank", "rank_median", "rank_p05", "rank_p95"]].copy()
+    drawn.insert(0, "name", [country_name(c) for c in order.index])
+    drawn.insert(0, "country", list(order.index))
+    return attach_data(fig, drawn, {
+        "country": "Country (ISO-3)", "name": "Country", "group": "Group",
+        "rank": f"Rank with {reference}", "rank_median": "Median simulated rank",
+        "rank_p05": "Simulated rank, 5th percentile", "rank_p95": "Simulated rank, 95th percentile"})
 
 
 def subscore_heatmap(index: pd.DataFrame, order: Sequence[str]) -> Any:
@@ -98,4 +105,5 @@ def subscore_heatmap(index: pd.DataFrame, order: Sequence[str]) -> Any:
                        rotation=0)  # fmt: skip
     ax.set_xlabel("")
     ax.set_ylabel("")
-    return fig
+    return attach_data(fig, heat.rename_axis("Country").reset_index(),
+                       {c: f"{c} (sub-score)" for c in heat.columns})
