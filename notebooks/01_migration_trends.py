@@ -25,31 +25,26 @@ globals().update(check_parameters("trends", globals()))
 # %autoreload 2
 
 # %%
-import matplotlib.pyplot as plt
-import seaborn as sns
-
 from analysis import trends as tr
 from analysis.countries import country_name
 from analysis.export import display as show
-from analysis.plotting import PALETTE, set_theme, thousands
+from analysis.export import numbers as nf
+from analysis.plotting import set_theme
 from analysis.sources import load_table, provenance
+from analysis.trends import figures as tf
+from analysis.trends.messages import trends_messages
 
 set_theme()
 prov = {t: provenance(t, data_dir) for t in tr.CHAPTER_TABLES}
 src = {t: p.citation for t, p in prov.items()}
+kf = {}  # the key figures, by name, for the key messages
+
 
 def rec(name, value, unit, table):  # a key figure, with its dataset and vintage
-    return show.record(name, value, unit=unit, vintage=prov[table].vintage,
-                       source=f"{prov[table].producer}, {prov[table].dataset}")
+    kf[name] = show.record(name, value, unit=unit, vintage=prov[table].vintage,
+                           source=f"{prov[table].producer}, {prov[table].dataset}")
+    return kf[name]
 
-def ranked(panels, x, xlabel, caption, source, alt, scale=1.0):
-    fig, axes = plt.subplots(1, 2, figsize=(11, 0.35 * top_n + 1.5), layout="constrained")
-    for ax, (title, frame, col) in zip(axes, panels, strict=True):
-        sns.barplot(frame.assign(name=frame[col].map(country_name)), x=x, y="name",
-                    color=PALETTE[0], ax=ax)
-        thousands(ax, axis="x", scale=scale, suffix=" m" if scale < 1 else "")
-        ax.set(xlabel=xlabel, ylabel="", title=title)
-    show.figure(fig, caption=caption, source=source, alt=alt)
 
 data = {t: load_table(t, data_dir) for t in prov}
 det_all, stock, indicators = data["detections"], data["migrant_stock"], data["indicators"]
@@ -83,19 +78,14 @@ share = rec("migrant_stock_share_pct", 100 * float(now["share"]), "percent", "mi
 denominator = "world population" if codes is None else "population of the origin countries"
 born = "" if codes is None else f" born in {scope}"
 show.prose(f"In {stock_year}, the latest stock year not after {year}, there were "
-           f"{world / 1e6:,.1f} million international migrants{born}, "
-           f"{share:.2f}% of the {denominator} (population summed over "
-           f"{int(now['population_countries'])} countries).")
-fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-sns.barplot(over, x="year", y="migrants", color=PALETTE[0], ax=axes[0]).set(
-    xlabel="", ylabel="International migrants", title="Migrant stock")
-thousands(axes[0], scale=1e-6, suffix=" m")
-sns.lineplot(over.assign(pct=100 * over["share"]), x="year", y="pct", marker="o", ax=axes[1]).set(
-    xlabel="", ylabel="% of population", title=f"Share of the {denominator}")
-show.figure(fig, caption=f"International migrant stock and its share of the {denominator}, "
-            f"{over['year'].min()}-{over['year'].max()}", source=f"{src['migrant_stock']}; "
-            f"{src['indicators']}", alt="Bar chart of the number of international migrants "
-            "per stock year and line chart of their share of the population.")
+           f"{nf.count(world)} international migrants{born}, {nf.pct(share)} of the "
+           f"{denominator}.")
+show.figure(tf.stock_figure(over, denominator), ref="stock",
+            caption=f"International migrants and their share of the {denominator}, "
+            f"{over['year'].min()}–{over['year'].max()}", source=f"{src['migrant_stock']}; "
+            f"{src['indicators']}", alt=f"International migrants rose from "
+            f"{nf.count(over['migrants'].iloc[0])} in {over['year'].iloc[0]} to "
+            f"{nf.count(world)} in {stock_year}, {nf.pct(share)} of the {denominator}.")
 
 # %%
 origins = tr.top_origins(stock, stock_year, top_n, codes)
@@ -104,20 +94,23 @@ top_origin = rec("emigrants_top_origin", origins["origin"].iloc[0], "ISO-3", "mi
 top_value = rec("emigrants_top_origin_value", int(origins["migrants"].iloc[0]), "persons",
                 "migrant_stock")
 show.prose(f"{country_name(top_origin)} was the largest country of origin in {stock_year} with "
-           f"{top_value / 1e6:,.1f} million emigrants; {country_name(dests['destination'][0])} "
+           f"{nf.count(top_value)} emigrants; {country_name(dests['destination'][0])} "
            f"hosted the most {'of these' if codes else 'international'} migrants "
-           f"({dests['millions'][0]:,.1f} million). Unknown origins are not ranked.")
-ranked([("Countries of origin", origins, "origin"),
-        ("Countries of destination", dests, "destination")], "millions", "Migrants (millions)",
-       f"Top {top_n} countries of origin and destination of international migrants, "
-       f"{stock_year}", src["migrant_stock"],
-       "Horizontal bar charts ranking countries by emigrants and by immigrants.")
+           f"({nf.count(dests['millions'][0] * 1e6)}). Unknown origins are not ranked.")
+show.figure(tf.ranked_figure([("Countries of origin", origins, "origin"),
+                              ("Countries of destination", dests, "destination")],
+                             "millions", "Migrants (millions)"),
+            caption=f"Top {top_n} countries of origin and destination of international "
+            f"migrants, {stock_year}", source=src["migrant_stock"],
+            alt=f"{country_name(top_origin)} is the largest country of origin "
+            f"({nf.count(top_value)} emigrants) and {country_name(dests['destination'][0])} "
+            f"the largest destination ({nf.count(dests['millions'][0] * 1e6)} migrants), "
+            f"{stock_year}.")
 
 # %% [markdown]
 # ## 2. Irregular border crossings
 #
-# Frontex counts *detections* of illegal border crossings at the EU external border, not persons:
-# one person crossing twice is counted twice.
+# Frontex counts *detections* of illegal border crossings at the EU external border, not persons: one person crossing twice is counted twice.
 
 # %%
 annual = tr.annual_by_route(det)
@@ -128,56 +121,57 @@ total_base = rec("detections_total_base", tr.total_detections(same, base_year), 
                  "detections")
 change = rec("detections_change_pct", tr.pct_change(total, total_base), "percent", "detections")
 largest = rec("route_largest_increase", tr.largest_increase(shift), "route", "detections")
-show.prose(f"{total:,} detections were recorded in {year}{' (partial year)' * (months < 12)}, "
-           f"against {total_base:,} in {base_year} ({change:+.1f}%). The largest percentage "
-           f"increase among routes with at least {tr.MIN_BASE_DETECTIONS:,} detections in "
-           f"{base_year} was on the {largest or 'no route'}.")
+largest_pct = rec("route_largest_increase_pct", float(shift.set_index("route").loc[
+    largest, "change_pct"]) if largest else None, "percent", "detections")
+show.prose(f"{nf.count(total)} detections were recorded in {year}"
+           f"{' (partial year)' * (months < 12)}, against {nf.count(total_base)} in "
+           f"{base_year} ({nf.pct_change(change)}). The largest percentage increase among "
+           f"routes with at least {nf.count(tr.MIN_BASE_DETECTIONS)} detections in "
+           f"{base_year} was on the {largest or 'no route'}"
+           f"{f' ({nf.pct_change(largest_pct)})' if largest else ''}.")
 start = max(first, min(2014, year - 2))
-fig, ax = plt.subplots(figsize=(10, 5))
-sns.lineplot(annual[annual["year"].between(start, year)], x="year", y="detections",
-             hue="route", marker="o", ax=ax).set(xlabel="", title="Detections by route")
-thousands(ax)
-ax.legend(title="", fontsize=8)
-show.figure(fig, caption=f"Detections of illegal border crossings by route, {start}-{year}"
-            f"{' (last year partial)' * (months < 12)}", source=src["detections"],
-            alt="Line chart of yearly detections on each migration route.")
+moved = tf.routes_changed_most(shift)
+show.figure(tf.routes_figure(annual, start, year, moved), ref="routes",
+            caption=f"Detections of illegal border crossings by route, {start}–{year}"
+            f"{' (last year partial)' * (months < 12)}; the {len(moved)} routes that changed "
+            f"most between {base_year} and {year} in colour", source=src["detections"],
+            alt=f"Detections {'fell' if change < 0 else 'rose'} "
+            f"{nf.pct(abs(change))} to {nf.count(total)} in {year}; the routes that changed "
+            "most: " + "; ".join(
+                f"{r} {nf.pct_change(shift.set_index('route').loc[r, 'change_pct'])}"
+                for r in moved) + ".")
 
 # %%
 series = tr.monthly_totals(det, f"{start}-01", min(f"{year}-12", det_all["month"].max()))
-if len(series) < 24:
-    show.prose(f"With {len(series)} months the series is too short for a decomposition.")
-else:
+if len(series) >= 24:
     parts = tr.seasonal_decomposition(series).reset_index()
-    show.prose(f"A robust STL decomposition (period 12 months) splits the monthly series "
-               f"into trend, seasonal pattern and remainder; in the last twelve months shown "
-               f"the seasonal swing is about ±{tr.seasonal_amplitude(parts):,.0f} detections "
-               "a month around the trend.")
-    fig, axes = plt.subplots(3, 1, figsize=(10, 7), sharex=True)
-    panels = {"Detections": ["observed", "trend"], "Seasonal": ["seasonal"], "Remainder": ["resid"]}
-    for ax, (label, cols) in zip(axes, panels.items(), strict=True):
-        sns.lineplot(parts.melt("month", cols), x="month", y="value", hue="variable", ax=ax,
-                     legend=len(cols) > 1).set(ylabel=label, xlabel="")
-        thousands(ax)
-    show.figure(fig, caption="Monthly detections with STL trend, seasonal component and "
-                f"remainder, {series.index.min():%b %Y}-{series.index.max():%b %Y}",
-                source=src["detections"], alt="Three stacked line charts: monthly detections "
-                "with trend, seasonal pattern, and remainder.")
-shock = tr.shock_change(series) if tr.shock_estimable(series) else None
-if shock is None:
-    show.prose("The change around March 2020 is not estimated: the series does not cover it.")
-else:
+    swing = tr.seasonal_amplitude(parts)
+    show.prose(f"Detections follow the seasons: in the last twelve months shown they swing "
+               f"about {nf.count(swing)} a month above and below their trend.")
+    show.figure(tf.stl_figure(parts), caption="Monthly detections with their trend, seasonal "
+                f"pattern and remainder, {series.index.min():%b %Y}–{series.index.max():%b %Y}",
+                source=src["detections"], alt=f"Monthly detections from "
+                f"{series.index.min():%B %Y} to {series.index.max():%B %Y}; the seasonal "
+                f"pattern swings about {nf.count(swing)} a month around the trend.")
+# The pandemic block: only when the years compared include 2020 and the data cover it.
+shock = (tr.shock_change(series) if base_year <= 2020 <= year and tr.shock_estimable(series)
+         else None)
+if shock is not None:
     show.prose(f"After March 2020 the mean monthly number of detections was "
-               f"{shock['observed_mean'][0]:,.0f}: {shock['change_pct'][0]:+.1f}% and "
-               f"{shock['change_pct'][1]:+.1f}% (method: {shock.attrs['method']}).")
+               f"{nf.count(shock['observed_mean'][0])}: {nf.pct_change(shock['change_pct'][0])}"
+               f" against the months before and {nf.pct_change(shock['change_pct'][1])} "
+               "against the trend.")
     show.table(shock, caption="Change in monthly detections after March 2020",
-               source=src["detections"], formats=pct)
+               source=src["detections"], formats=pct | {"observed_mean": "count",
+                                                        "expected_mean": "count"})
 
 # %%
 nats = tr.top_nationalities(det, year, 3, through_month=months)
 show.table(tr.label_years(nats, year, base_year, "nationality"), source=src["detections"],
            caption=f"Top three nationalities on each route, {year}", formats=pct)
-show.table(tr.label_years(shift, year, base_year), caption=f"Route shift: detections by route, "
-           f"{year} against {base_year}", source=src["detections"], formats=pct)
+show.table(tr.label_years(shift.drop(columns="change"), year, base_year), ref="route_shift",
+           caption=f"Detections by route, {year} against {base_year}",
+           source=src["detections"], formats=pct)
 
 # %% [markdown]
 # ## 3. Asylum
@@ -192,45 +186,55 @@ eu_total = rec("asylum_applications_eu27", eu_by_year.get(year), "persons", "asy
 if eu_total is None:
     show.prose(f"Eurostat's EU27 aggregate has no data for {year}.")
 else:
-    versus = (f", {tr.pct_change(eu_total, eu_by_year[base_year]):+.1f}% against {base_year}"
-              if base_year in eu_by_year else "")
-    show.prose(f"{eu_total:,} first-time asylum applications were lodged in the EU in {year}"
-               f"{versus}.")
-fig, ax = plt.subplots()
-sns.barplot(eu[eu["year"] <= year], x="year", y="applicants", color=PALETTE[0], ax=ax).set(
-    xlabel="", ylabel="First-time applicants", title="First-time asylum applicants, EU27")
-thousands(ax)
-show.figure(fig, caption="First-time asylum applicants in the EU27 by year",
-            source=src["asylum"], alt="Bar chart of first-time asylum applicants per year.")
+    versus = (f", {nf.pct_change(tr.pct_change(eu_total, eu_by_year[base_year]))} against "
+              f"{base_year}" if base_year in eu_by_year else "")
+    show.prose(f"{nf.count(eu_total)} first-time asylum applications were lodged in the EU in "
+               f"{year}{versus}.")
+    show.figure(tf.eu_asylum_figure(eu, year), ref="eu_asylum",
+                caption=f"First-time asylum applicants in the EU27 by year, {year} highlighted",
+                source=src["asylum"], alt=f"{nf.count(eu_total)} first-time asylum applicants "
+                f"in the EU27 in {year}{versus}; the highest year shown was "
+                f"{int(eu.loc[eu['year'] <= year].set_index('year')['applicants'].idxmax())}.")
 
 # %%
 dest = tr.asylum_destinations(asylum, indicators, year, base_year, top_n)
 top_dest = rec("asylum_top_destination", dest["destination"].iloc[0] if len(dest) else None,
                "ISO-3", "asylum")
+top_dest_value = rec("asylum_top_destination_value", int(dest["applicants"].iloc[0])
+                     if len(dest) else None, "persons", "asylum")
 if top_dest is None:
     show.prose(f"The asylum data have no applications by member state for {year}.")
 else:
     show.prose(f"{country_name(top_dest)} received the most first-time applications in {year} "
-               f"({dest['applicants'][0]:,}; {dest['per_100k'][0]:,.0f} per 100,000 "
+               f"({nf.count(top_dest_value)}; {nf.number(dest['per_100k'][0])} per 100,000 "
                f"inhabitants, population of {dest.attrs['population_year']}).")
-    show.table(tr.label_years(dest, year, base_year, "destination"), formats=pct,
-               caption=f"Top {top_n} member states by first-time asylum applicants, {year} "
-               f"against {base_year}; per 100,000 inhabitants",
+    show.figure(tf.asylum_destinations_figure(dest, year), ref="destinations",
+                caption=f"Main EU asylum destinations: the {len(dest)} member states with the "
+                f"most first-time asylum applicants, {year}", source=src["asylum"],
+                alt=f"{country_name(top_dest)} received the most first-time asylum "
+                f"applications in {year} ({nf.count(top_dest_value)}), followed by "
+                + ", ".join(f"{country_name(c)} ({nf.count(v)})" for c, v in
+                            dest[["destination", "applicants"]].iloc[1:3].itertuples(
+                                index=False)) + ".")
+    show.table(tr.label_years(dest.drop(columns="change"), year, base_year, "destination"),
+               formats=pct, caption=f"Top {top_n} member states by first-time asylum "
+               f"applicants, {year} against {base_year}; per 100,000 inhabitants",
                source=f"{src['asylum']}; {src['indicators']}")
 cit = tr.top_citizenships(asylum, year, base_year, top_n)
 if len(cit):
-    show.table(tr.label_years(cit, year, base_year, "citizenship"), formats=pct,
+    show.table(tr.label_years(cit.drop(columns="change", errors="ignore"), year, base_year,
+                              "citizenship"), formats=pct,
                caption=f"Top {top_n} citizenships of first-time asylum applicants in the EU27, "
                f"{year} against {base_year}", source=src["asylum"])
 dual = tr.dual_chart_data(eu, tr.annual_totals(same), [base_year, year])
-fig, ax = plt.subplots()
-sns.barplot(dual.astype({"year": str}), x="measure", y="value", hue="year", ax=ax).set(
-    xlabel="", ylabel="Number", title="Asylum applications and illegal border crossings")
-thousands(ax)
-show.figure(fig, caption=f"EU27 first-time asylum applications and detections of illegal border "
-            f"crossings, {base_year} and {year}{' (detections: same months)' * (months < 12)}",
-            source=f"{src['asylum']}; {src['detections']}", alt="Grouped bar chart of asylum "
-            "applications and border-crossing detections in the two years.")
+show.figure(tf.dual_figure(dual), caption=f"EU27 first-time asylum applications and detections "
+            f"of illegal border crossings, {base_year} and {year}"
+            f"{' (detections: same months)' * (months < 12)}",
+            source=f"{src['asylum']}; {src['detections']}",
+            alt=f"In {year}, {nf.count(total)} detections of illegal border crossings and "
+            f"{nf.count(eu_total) if eu_total is not None else 'no recorded'} first-time "
+            "asylum applications, against " + nf.count(total_base) + f" detections in "
+            f"{base_year}.")
 
 # %% [markdown]
 # ## 4. Forcibly displaced people
@@ -242,28 +246,66 @@ show.figure(fig, caption=f"EU27 first-time asylum applications and detections of
 d_years = data["displaced"]["year"]
 d_year = tr.latest_year(d_years.unique(), year)
 if d_year != year:
-    show.prose(f"UNHCR data cover {d_years.min()}-{d_years.max()}: {year} is not available, "
+    show.prose(f"UNHCR data cover {d_years.min()}–{d_years.max()}: {year} is not available, "
                f"{d_year} is shown instead.")
 hosts = tr.displaced_by(displaced, d_year, "asylum_country", top_n)
 homes = tr.displaced_by(displaced, d_year, "origin", top_n)
 everyone = tr.displaced_by(displaced, d_year, "asylum_country", None)
 refugees = rec("refugees_total", int(everyone["refugee"].sum()), "persons", "displaced")
 seekers = rec("asylum_seekers_total", int(everyone["asylum"].sum()), "persons", "displaced")
-show.prose(f"At the end of {d_year}, {refugees / 1e6:,.2f} million refugees and "
-           f"{seekers / 1e6:,.2f} million asylum seekers were counted; "
-           f"{country_name(hosts['asylum_country'][0]) if len(hosts) else 'no country'} "
-           "hosted the most.")
-ranked([("Host countries", hosts, "asylum_country"), ("Countries of origin", homes, "origin")],
-       "total", "Refugees and asylum seekers", "Refugees and asylum seekers by host country "
-       f"and country of origin, end of {d_year}", src["displaced"],
-       "Horizontal bar charts ranking host countries and countries of origin.", scale=1e-6)
+host = country_name(hosts["asylum_country"][0]) if len(hosts) else "no country"
+show.prose(f"At the end of {d_year}, {nf.count(refugees)} refugees and {nf.count(seekers)} "
+           f"asylum seekers were counted; {host} hosted the most.")
+show.figure(tf.ranked_figure([("Host countries", hosts, "asylum_country"),
+                              ("Countries of origin", homes, "origin")],
+                             "total", "Refugees and asylum seekers (millions)", scale=1e-6),
+            caption="Refugees and asylum seekers by host country and country of origin, end "
+            f"of {d_year}", source=src["displaced"],
+            alt=f"{host} hosted the most refugees and asylum seekers at the end of {d_year} "
+            f"({nf.count(hosts['total'][0]) if len(hosts) else 0}); "
+            f"{country_name(homes['origin'][0]) if len(homes) else 'no country'} was the "
+            f"largest country of origin ({nf.count(homes['total'][0]) if len(homes) else 0}).")
 
 # %% [markdown]
 # ## 5. Claims register
 #
-# Statements as the narrative makes them, each tested against the data of this chapter.
+# Statements of the report, each tested against the data of the year it is about.
 
 # %%
-claims = tr.claims_register(shift, year, base_year, eu, shock)
-show.table(claims, caption=f"Claims register, {year} against {base_year}",
-           source=f"{src['detections']}; {src['asylum']}")
+claims_year = tr.CLAIMS_YEAR
+if first < claims_year <= last:  # the claims are about one year: test them on its data
+    c_months = tr.months_covered(det_all, claims_year)
+    c_shift = tr.route_shift(tr.annual_by_route(det, through_month=c_months), claims_year,
+                             claims_year - 1)
+    c_series = tr.monthly_totals(det, f"{claims_year - 1}-01", f"{claims_year}-12")
+    c_shock = tr.shock_change(c_series) if tr.shock_estimable(c_series) else None
+    claims = tr.claims_register(c_shift, claims_year, claims_year - 1, eu, c_shock)
+    other = f", not the report year {year}" if year != claims_year else ""
+    show.prose(f"The claims come from the {tr.CLAIMS_PUBLICATION} and are about {claims_year}; "
+               f"they are tested on the data for {claims_year} against {claims_year - 1}"
+               f"{other}.")
+    show.table(claims.drop(columns="publication"), ref="claims",
+               caption=f"Claims of the {tr.CLAIMS_PUBLICATION}, tested on the data for "
+               f"{claims_year} against {claims_year - 1}",
+               source=f"{src['detections']}; {src['asylum']}")
+    decided = claims[claims["verdict"] != tr.NOT_TESTABLE]
+    rec("claims_tested", len(decided), "claims", "detections")
+    rec("claims_supported", int((decided["verdict"] == tr.SUPPORTED).sum()), "claims",
+        "detections")
+else:
+    claims = None
+    show.prose(f"The claims of the {tr.CLAIMS_PUBLICATION} are about {claims_year}, which "
+               f"these data ({first}–{last}) do not cover with its year before.")
+show.key_messages(trends_messages(kf, year=year, base_year=base_year, stock_year=stock_year,
+                                  claims=claims, claims_year=claims_year))
+
+# %% [markdown]
+# ## Data and methods
+#
+# - **Migrants.** UN DESA's international migrant stock at mid-year, every five years; the latest stock year not after the report year is used. Shares are of the world population (World Bank), or, with a region chosen, of the region's own population.
+# - **Detections.** Frontex counts detections of illegal border crossings, not persons. A partial last year is compared with the same months of the year before. The route that grew most is chosen among routes with at least 1,000 detections in the comparison year.
+# - **Seasonal pattern.** The monthly series is split into trend, seasonal pattern and remainder by a robust STL decomposition with a period of twelve months.
+# - **Pandemic change.** When the years compared include 2020, the mean monthly detections after March 2020 are compared with the months before and with the STL trend extended from before March 2020.
+# - **Asylum.** Eurostat's first-time asylum applicants; EU totals are the EU27 aggregate (from 2013), destinations the member states; rates per 100,000 use the population of the latest year available.
+# - **Refugees.** Refugees and asylum seekers under UNHCR's mandate at the end of the year.
+# - **Claims.** Each claim is tested with a stated rule on the data of the year it is about; a claim about causes cannot be tested with these data.

@@ -27,6 +27,7 @@ globals().update(check_parameters("survey", globals()))
 
 # %%
 from analysis.export import display as show
+from analysis.export import numbers as nf
 from analysis.plotting import set_theme
 from analysis.survey import ModelNotIdentified, survey_logit, weighted_crosstab, weighted_proportion
 from analysis.survey.chapter import (
@@ -38,6 +39,7 @@ from analysis.survey.chapter import (
 )
 from analysis.survey.claims import evaluate_claims, fmt_ci, fmt_pct, unaware_share
 from analysis.survey.disclosure import SuppressionLog, for_display, lines_for, select_comments
+from analysis.survey.messages import survey_messages
 
 set_theme()
 survey = open_survey(survey_path, codebook_path, seed=seed)
@@ -48,6 +50,8 @@ by_cols = survey.check(outcome=outcome, by=wanted_by)
 log = SuppressionLog(min_cell)
 pct = "{:.1%}"
 ci_label = f"{level:.0%} CI"
+asked = survey.codebook.variable(outcome).label  # the question, for readers
+kf = {}  # the key figures, by name, for the key messages
 show.prose(f"**{survey.title}.** {survey.notice}")
 if len(by_cols) < len(wanted_by):
     show.prose(survey.lacks(f"The breakdown by {', '.join(wanted_by)}", *wanted_by))
@@ -59,9 +63,9 @@ if len(by_cols) < len(wanted_by):
 
 # %%
 size = sample_size(df, **design)
-respondents = show.record("respondents", size["respondents"], unit="persons",
+kf["respondents"] = respondents = show.record("respondents", size["respondents"], unit="persons",
                           source=survey.source, vintage=survey.vintage)
-psus = show.record("psus", size["psus"], unit="PSUs", source=survey.source,
+kf["psus"] = psus = show.record("psus", size["psus"], unit="PSUs", source=survey.source,
                    vintage=survey.vintage)
 summary = log.apply(design_summary(df, **design), lines=[[]])
 show.table(
@@ -71,17 +75,18 @@ show.table(
                                   "deff_weights": "Design effect of weighting"},
                 formats={"population": "{:,.0f}", "weight_cv": "{:.2f}",
                          "deff_weights": "{:.2f}"}),
-    caption=survey.caption("Sample and weights by stratum"), source=survey.source)
+    caption=survey.caption("Sample and weights by stratum"), source=survey.source,
+    ref="sample")
 main_by = "country" if survey.has("country") else (by_cols[0] if by_cols else None)
 aware_main = log.apply(
     weighted_proportion(df, outcome, by=main_by, level=level, **design),
     lines=lines_for([main_by] if main_by else []))
 shown = aware_main[~aware_main["suppressed"]]
-design_text = f"The analysis uses {respondents:,} respondents in {psus:,} PSUs and {size['strata']:,} strata."
+design_text = f"The analysis uses {respondents:,} respondents in {psus:,} sampled villages and urban blocks (PSUs) and {size['strata']:,} strata."
 if len(shown):
     effective = (shown["n"] / shown["deff"]).astype(float)
     design_text += (
-        f" For `{outcome}` by {main_by or 'the whole sample'} the design effects range from "
+        f" For the answer to “{asked}” by {main_by or 'the whole sample'} the design effects range from "
         f"{shown['deff'].min():.1f} to {shown['deff'].max():.1f}: each estimate is as precise "
         f"as a simple random sample of roughly {effective.min():,.0f} to {effective.max():,.0f} "
         "people would be.")
@@ -90,7 +95,7 @@ show.prose(design_text)
 # %% [markdown]
 # ## Awareness of legal migration options
 #
-# The share of respondents with the `outcome` variable - by default, aware of at least one legal way to migrate - by country and by the domains chosen in `by`, with confidence intervals. Domains are estimated with the full design, and the share for Pakistan is given for intending migrants.
+# The share of respondents answering yes to the question analysed (by default: aware of at least one legal way to migrate), by country and by the breakdowns chosen, with confidence intervals. Domains are estimated with the full design, and the share for Pakistan is given for intending migrants.
 
 # %%
 share_formats = {"estimate": pct, "ci_low": pct, "ci_high": pct, "deff": "{:.2f}"}
@@ -101,23 +106,28 @@ if survey.has("country"):
     show.table(for_display(aware_main, columns={"country": "Country"} | {
                    k: v for k, v in aware_cols.items() if k not in by_cols},
                            formats=share_formats),
-               caption=survey.caption(f"Share with `{outcome}` by country"),
+               caption=survey.caption(f"Share answering yes to “{asked}”, by country"),
                source=survey.source)
 if by_cols:
     aware_by = log.apply(weighted_proportion(df, outcome, by=by_cols, level=level, **design),
                          lines=lines_for(by_cols))
     show.table(for_display(aware_by, columns=aware_cols, formats=share_formats),
-               caption=survey.caption(f"Share with `{outcome}` by {', '.join(by_cols)}"),
+               caption=survey.caption(f"Share answering yes to “{asked}”, by "
+                                  f"{', '.join(by_cols)}"),
                source=survey.source)
     fig = pointrange_figure(aware_by, label_cols=by_cols,
                             hue=by_cols[1] if len(by_cols) > 1 else None,
                             xlabel=f"Share ({ci_label})",
-                            title=survey.caption(f"{outcome} by {', '.join(by_cols)}"))
-    show.figure(fig, caption=survey.caption(f"Share with `{outcome}` by {', '.join(by_cols)}, "
-                                            f"with {ci_label}s"),
-                source=survey.source,
-                alt=f"Point-range chart of the share with {outcome} for each combination of "
-                    f"{', '.join(by_cols)}, with confidence intervals; suppressed cells are labelled.")
+                            title="")
+    published = aware_by.loc[~aware_by["suppressed"], "estimate"]
+    show.figure(fig, caption=survey.caption(f"Share answering yes to “{asked}”, by "
+                                            f"{', '.join(by_cols)}, with {ci_label}s"),
+                source=survey.source, ref="awareness",
+                alt=(f"Shares answering yes to “{asked}” by {', '.join(by_cols)} range from "
+                     f"{nf.share(published.min())} to {nf.share(published.max())}; suppressed "
+                     "cells are labelled." if len(published) else
+                     f"Every share answering yes to “{asked}” by {', '.join(by_cols)} is "
+                     "suppressed."))
 
 if survey.has("aware_legal", "intends_to_migrate", "country"):
     pak = unaware_share(df, design, country="PAK", level=level, min_cell=min_cell)
@@ -125,7 +135,7 @@ if survey.has("aware_legal", "intends_to_migrate", "country"):
         show.prose(f"The share of intending migrants in Pakistan unaware of any legal migration "
                    f"option is not published: fewer than {min_cell} respondents answered.")
     else:
-        unaware_pak = show.record("unaware_legal_share_PAK", pak["estimate"], unit="proportion",
+        kf["unaware_legal_share_PAK"] = unaware_pak = show.record("unaware_legal_share_PAK", pak["estimate"], unit="proportion",
                                   source=survey.source, vintage=survey.vintage,
                                   ci_low=pak["ci_low"], ci_high=pak["ci_high"], level=level,
                                   population="intending migrants in Pakistan")
@@ -161,13 +171,18 @@ else:
     fig = pointrange_figure(sources, label_cols=[*source_by, "category"],
                             hue="country" if source_by else None,
                             xlabel=f"Share ({ci_label})",
-                            title=survey.caption("Main source of information"))
+                            title="")
     show.figure(fig, caption=survey.caption("Main source of information about migrating"
                                             + (", by country" if source_by else "")
                                             + f", with {ci_label}s"),
                 source=survey.source,
-                alt="Point-range chart of the share naming each information source"
-                    + (", for each country." if source_by else "."))
+                ref="sources",
+                alt="The most named source" + (" in every country" if source_by else "")
+                    + " and its share: " + "; ".join(
+                    f"{' '.join(str(r[c]) for c in source_by)} {r['category']} "
+                    f"{nf.share(r['estimate'])}".strip() for _, r in
+                    sources[~sources["suppressed"]].sort_values("estimate")
+                    .groupby(source_by or (lambda _: 0)).tail(1).iterrows()) + ".")
     if not survey.has("area"):
         show.prose(survey.lacks("The comparison of urban and rural areas", "area"))
     elif df["area"].nunique() < 2 or df["info_source"].nunique() < 2:
@@ -182,10 +197,11 @@ else:
                    caption=survey.caption("Main source of information, urban and rural areas"),
                    source=survey.source)
         show.prose(
-            f"Do sources differ between urban and rural areas? The Rao-Scott corrected test "
-            f"gives F = {by_area.statistic:.2f} on {by_area.df:.1f} and {by_area.ddf:.0f} "
-            f"degrees of freedom (p = {by_area.p_value:.3g}; uncorrected Pearson X2 = "
-            f"{by_area.pearson:.1f}).")
+            f"Do sources differ between urban and rural areas? "
+            f"{'Yes' if by_area.p_value < 0.05 else 'The survey cannot tell'}: a design-adjusted "
+            f"test of independence gives p {'= ' if by_area.p_value >= 0.001 else ''}"
+            f"{nf.pvalue(by_area.p_value)} (F = {by_area.statistic:.2f} on {by_area.df:.1f} and "
+            f"{by_area.ddf:.0f} degrees of freedom).")
 
 # %% [markdown]
 # ## Recruitment fees
@@ -220,14 +236,18 @@ else:
                    source=survey.source)
         fig = pointrange_figure(fees_source, label_cols=["info_source"],
                                 xlabel=f"Share ({ci_label})",
-                                title=survey.caption("Recruitment fee by source of information"))
+                                title="")
         show.figure(fig, caption=survey.caption("Share who paid or were asked to pay a "
                                                 "recruitment fee, by main source of "
                                                 f"information, with {ci_label}s"),
-                    source=survey.source,
-                    alt="Point-range chart of the share paying a recruitment fee for each "
-                        "information source.")
+                    source=survey.source, ref="fees",
+                    alt=f"Shares who paid or were asked to pay a recruitment fee range from "
+                        f"{nf.share(fees_source['estimate'].min())} to "
+                        f"{nf.share(fees_source['estimate'].max())} by main source of information.")
         agent_fee = log.value(fees_source, info_source="agent or sub-agent")
+        if agent_fee == agent_fee:  # NaN when suppressed
+            kf["agent_fee_share"] = show.record("agent_fee_share", agent_fee, unit="proportion",
+                                                source=survey.source, vintage=survey.vintage)
         show.prose(f"Of those who rely mainly on agents or sub-agents, {fmt_pct(agent_fee)} have "
                    f"paid or been asked to pay a recruitment fee.")
 
@@ -253,19 +273,22 @@ else:
                                            "ci_high": f"{ci_label} high", "p_value": "p",
                                            "n": "Respondents"},
                            formats={"odds_ratio": "{:.2f}", "ci_low": "{:.2f}",
-                                    "ci_high": "{:.2f}", "p_value": "{:.3g}"}),
-               caption=survey.caption(f"Odds ratios of `{outcome}` (survey-weighted logit, "
+                                    "ci_high": "{:.2f}", "p_value": nf.pvalue}),
+               caption=survey.caption(f"Odds ratios of answering yes to “{asked}” (survey-weighted "
+                                      "logistic regression, "
                                       f"{model.attrs['n']:,} respondents)"),
                source=survey.source)
     fig = pointrange_figure(model, label_cols=["label"], value="odds_ratio", log=True, ref=1.0,
                             percent=False, xlabel=f"Odds ratio ({ci_label}, log scale)",
-                            title=survey.caption(f"Odds ratios of {outcome}"))
-    show.figure(fig, caption=survey.caption(f"Odds ratios of `{outcome}` with {ci_label}s"),
-                source=survey.source,
-                alt="Forest plot of odds ratios with confidence intervals on a log scale, "
-                    "reference line at 1.")
+                            title="")
+    show.figure(fig, caption=survey.caption(f"Odds ratios of answering yes to “{asked}”, with "
+                                            f"{ci_label}s"),
+                source=survey.source, ref="model",
+                alt=f"Odds ratios range from {model['odds_ratio'].min():.2f} to "
+                    f"{model['odds_ratio'].max():.2f} against the reference groups "
+                    "(1 = same odds).")
     show.prose(f"The model uses {model.attrs['n']:,} respondents in {model.attrs['n_psu']:,} "
-               f"PSUs and {model.attrs['n_strata']:,} strata ({model.attrs['df']:,} degrees of "
+               f"sampled villages and urban blocks and {model.attrs['n_strata']:,} strata ({model.attrs['df']:,} degrees of "
                f"freedom); {model.attrs['n_dropped']:,} with a missing answer are left out.")
 
 # %% [markdown]
@@ -291,7 +314,14 @@ else:
 # %%
 claims = evaluate_claims(df, design, level=level, min_cell=min_cell)
 show.table(claims[["claim", "value", "verdict", "rule"]].rename(columns=str.capitalize),
-           caption=survey.caption("Claims register"), source=survey.source)
+           caption=survey.caption("Claims register"), source=survey.source, ref="claims")
+decided = claims[claims["verdict"] != "not testable"]
+kf["claims_tested"] = show.record("claims_tested", len(decided), unit="claims",
+                                  source=survey.source, vintage=survey.vintage)
+kf["claims_supported"] = show.record("claims_supported",
+                                     int((decided["verdict"] == "supported").sum()),
+                                     unit="claims", source=survey.source,
+                                     vintage=survey.vintage)
 cells_suppressed = show.record("cells_suppressed", log.total, unit="cells",
                                source=survey.source, vintage=survey.vintage, min_cell=min_cell,
                                audit_checked=log.checked, audit_added=log.added)
@@ -300,3 +330,13 @@ show.prose(f"{cells_suppressed:,} published cells were suppressed because fewer 
            f"programming audit then worked out the range each suppressed count could take from "
            f"everything published in its table ({log.checked:,} cells checked) and suppressed "
            f"{log.added:,} more cells where that range was narrower than {min_cell}.")
+
+show.key_messages(survey_messages(kf, synthetic=survey.synthetic))
+
+# %% [markdown]
+# ## Data and methods
+#
+# - **Estimates** are design-based: weighted shares with Taylor-linearised standard errors using strata and primary sampling units (villages and urban blocks); intervals for proportions are computed on the logit scale.
+# - **Tests of independence** use the Rao–Scott second-order correction of the Pearson statistic for the survey design.
+# - **Regression.** Survey-weighted logistic regression with standard errors clustered by primary sampling unit; age is per ten years.
+# - **Disclosure control.** A published cell with fewer respondents than the smallest publishable count (or one that would reveal such a cell) is suppressed.

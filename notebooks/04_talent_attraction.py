@@ -33,6 +33,7 @@ from analysis import plotting, talent
 from analysis.export import display as show
 from analysis.talent import chapter, figures, narrative
 from analysis.talent.chapter import METHOD_NAMES
+from analysis.talent.messages import talent_messages
 
 plotting.set_theme()
 inputs = chapter.open_indicators(
@@ -53,6 +54,13 @@ results = chapter.compute_chapter(
 )
 index, unc, alt = results.index, results.unc, results.alt
 reference = f"{METHOD_NAMES[normalisation]}, {aggregation}"
+kf = {}  # the key figures, by name (all their fields), for the key messages
+
+
+def rec(name, value, unit, **extra):
+    kf[name] = {"value": value, **extra}
+    return show.record(name, value, unit=unit, source=source, vintage=vintage, **extra)
+
 
 # %%
 show.prose(narrative.intro_text())
@@ -104,17 +112,11 @@ show.table(
     caption="Talent attraction index: score, rank (1 = most attractive) and rank interval",
     source=source,
     formats={"score": "{:.3f}", "rank_median": "{:.1f}"},
+    ref="ranking",
 )
-show.record(
-    "talent_top_country",
-    str(table.index[0]),
-    unit="ISO-3",
-    source=source,
-    vintage=vintage,
-    rank_p05=int(table["rank_p05"].iloc[0]),
-    rank_p95=int(table["rank_p95"].iloc[0]),
-)
-show.record("talent_countries", len(index), unit="countries", source=source, vintage=vintage)
+rec("talent_top_country", str(table.index[0]), "ISO-3",
+    rank_p05=int(table["rank_p05"].iloc[0]), rank_p95=int(table["rank_p95"].iloc[0]))
+rec("talent_countries", len(index), "countries")
 show.prose(narrative.top_text(table))
 
 # %%
@@ -123,19 +125,12 @@ show.figure(
     figures.rank_interval_figure(table, reference=reference),
     caption=f"Rank intervals: {p_lo}th to {p_hi}th percentile of the simulated ranks",
     source=source,
-    alt=figures.RANK_INTERVAL_ALT,
+    alt=figures.rank_interval_alt(table),
+    ref="intervals",
 )
 # None when every interval is a single rank: then no country has a "widest" interval.
 widest, widest_width, interval = chapter.widest_interval(unc)
-show.record(
-    "talent_rank_interval_widest",
-    widest,
-    unit="ISO-3",
-    source=source,
-    vintage=vintage,
-    width=widest_width,
-    **interval,
-)
+widest = rec("talent_rank_interval_widest", widest, "ISO-3", width=widest_width, **interval)
 
 # %% [markdown]
 # ## Dimension sub-scores
@@ -148,7 +143,8 @@ show.figure(
         "mean); dimensions without an indicator are not shown"
     ),
     source=source,
-    alt=figures.HEATMAP_ALT,
+    alt=figures.heatmap_alt(index),
+    ref="subscores",
 )
 show.prose(narrative.best_by_dimension_text(index))
 
@@ -161,11 +157,17 @@ show.table(
     index=True,
     caption="Rank under each normalisation and aggregation (same weights), and the spread",
     source=source,
+    ref="methods",
 )
+rec("talent_method_max_shift", int(chapter.method_table(alt, table.index)["rank_range"].max()),
+    "ranks")
 show.prose(narrative.method_change_text(alt, unc, widest))
+show.key_messages(talent_messages(kf))
 
 # %% [markdown]
-# ## Reading the index
+# ## Data and methods
+#
+# Reading the index:
 #
 # - The index is only as good as its proxies. Dimensions with no indicator are simply absent, and
 #   a dimension measured by a single population-wide series (for example total unemployment for

@@ -23,39 +23,40 @@ globals().update(check_parameters("country_brief", globals()))
 # %autoreload 2
 
 # %%
-import matplotlib.pyplot as plt
-import seaborn as sns
-
 from analysis import remittances as rm
 from analysis import trends as tr
 from analysis.countries import country_name
 from analysis.export import display as show
-from analysis.plotting import PALETTE, set_theme, thousands
+from analysis.export import numbers as nf
+from analysis.plotting import set_theme
 from analysis.sources import load_table, provenance
+from analysis.trends import figures as tf
+from analysis.trends.messages import brief_messages
 
 set_theme()
 country = tr.country_code(country)
 name = country_name(country)
+show.title(f"Country brief: {name}, {year}")
 prov = {t: provenance(t, data_dir) for t in tr.CHAPTER_TABLES}
 det, asylum, stock, ind, displaced = (load_table(t, data_dir) for t in tr.CHAPTER_TABLES)
 first, last = tr.available_years(det)
 if not first <= year <= last:
     raise ValueError(f"year={year} is outside the detections data ({first}-{last})")
 base_year, months = year - 1, tr.months_covered(det, year)
+kf = {}  # the key figures, by name, for the key messages
 
 
 def rec(key, value, unit, table, **extra):  # a key figure, with its dataset and vintage
-    return show.record(f"brief_{key}", value, unit=unit, vintage=prov[table].vintage,
-                       source=f"{prov[table].producer}, {prov[table].dataset}", **extra)
+    kf[f"brief_{key}"] = show.record(f"brief_{key}", value, unit=unit,
+                                     vintage=prov[table].vintage,
+                                     source=f"{prov[table].producer}, {prov[table].dataset}",
+                                     **extra)
+    return kf[f"brief_{key}"]
 
 
-def top_text(frame, col, value, k=3):  # "Saudi Arabia (1,483,737; 23.4%), ..."
-    return ", ".join(f"{country_name(r[col])} ({r[value]:,}; {r['share']:.1%})"
+def top_text(frame, col, value, k=3):  # "Saudi Arabia (1,483,737; 23.4 %), ..."
+    return ", ".join(f"{country_name(r[col])} ({nf.count(r[value])}; {nf.share(r['share'])})"
                      for _, r in frame.head(k).iterrows())
-
-
-def usd(x):
-    return f"US$ {x / 1e9:,.2f} billion" if x >= 1e9 else f"US$ {x / 1e6:,.1f} million"
 
 
 # %% [markdown]
@@ -78,17 +79,15 @@ if top_dest is None:
 else:
     rate = over["share"].get(stock_year, float("nan"))
     show.prose(f"In {stock_year}, the latest UN DESA stock year not after {year}, "
-               f"{emigrants:,} emigrants from {name} lived abroad"
-               f"{f' ({rate:.1%} of its population)' if rate == rate else ''}. The largest "
+               f"{nf.count(emigrants)} emigrants from {name} lived abroad"
+               f"{f' ({nf.share(rate)} of its population)' if rate == rate else ''}. The largest "
                f"numbers lived in {top_text(dests, 'destination', 'migrants')}.")
-    fig, ax = plt.subplots(figsize=(8, 0.35 * len(dests) + 1.2))
-    shares = dests.assign(name=dests["destination"].map(country_name), pct=100 * dests["share"])
-    sns.barplot(shares, x="pct", y="name", color=PALETTE[0], ax=ax).set(xlabel="%", ylabel="")
-    show.figure(fig, caption=f"Top {len(dests)} countries of destination of emigrants from "
+    show.figure(tf.share_bars_figure(dests, "destination", "% of all its emigrants"),
+                ref="emigrants", caption=f"Top {len(dests)} countries of destination of emigrants from "
                 f"{name}, {stock_year}: % of all its emigrants",
                 source=prov["migrant_stock"].citation,
-                alt=f"Horizontal bar chart of the share of emigrants from {name} living in each "
-                f"country, largest {country_name(top_dest)}.")
+                alt=f"Most emigrants from {name} lived in {top_text(dests, 'destination', 'migrants')}"
+                f" in {stock_year}.")
 
 # %% [markdown]
 # ## 2. Asylum applications in the EU
@@ -107,21 +106,22 @@ if not applied:  # None (no data for the year) or 0
                f"first-time asylum applicants with citizenship of {name} for {year}.")
 else:
     where = f" Most applied in {top_text(dest, 'destination', 'applicants')}." if len(dest) else ""
-    show.prose(f"{applied:,} citizens of {name} lodged a first-time "
-               f"asylum application in the EU27 in {year} ({by_year.get(base_year, 0):,} in "
+    show.prose(f"{nf.count(applied)} citizens of {name} lodged a first-time "
+               f"asylum application in the EU27 in {year} ({nf.count(by_year.get(base_year, 0))} in "
                f"{base_year}).{where}")
     show.table(tr.label_years(dest[["destination", "applicants_base", "applicants",
                                     "change_pct", "share"]], year, base_year, "destination"),
                caption=f"Top member states of first-time asylum applications by citizens of "
                f"{name}, {year} against {base_year}", source=prov["asylum"].citation,
-               formats=tr.table_formats(year, base_year))
+               formats=tr.table_formats(year, base_year), ref="asylum_destinations")
 if len(eu):
-    fig, ax = plt.subplots()
-    sns.barplot(eu[eu["year"] <= year], x="year", y="applicants", color=PALETTE[0], ax=ax)
-    thousands(ax)
-    show.figure(fig, caption=f"First-time asylum applicants in the EU27 with citizenship of "
-                f"{name}, by year", source=prov["asylum"].citation, alt=f"Bar chart of first-time "
-                f"asylum applications by citizens of {name} in the EU27 per year.")
+    shown = eu[eu["year"] <= year].set_index("year")["applicants"]
+    show.figure(tf.eu_asylum_figure(eu, year), ref="asylum",
+                caption=f"First-time asylum applicants in the EU27 with citizenship of "
+                f"{name}, by year, {year} highlighted", source=prov["asylum"].citation,
+                alt=f"{nf.count(int(shown.get(year, 0)))} citizens of {name} applied for asylum "
+                f"in the EU27 for the first time in {year}; the most in one year was "
+                f"{nf.count(int(shown.max()))} in {int(shown.idxmax())}.")
 
 # %% [markdown]
 # ## 3. Detections at the EU external border
@@ -134,27 +134,27 @@ detected = rec("detections", int(routes["detections"].sum()), "detections", "det
                months=months)
 partial = f" (first {months} months; the data end in {det['month'].max()})" * (months < 12)
 n_base = int(routes["detections_base"].sum())
-versus = (f", against {n_base:,} in {base_year}" + f" ({tr.pct_change(detected, n_base):+.1f}%)"
+versus = (f", against {nf.count(n_base)} in {base_year}"
+          + f" ({nf.pct_change(tr.pct_change(detected, n_base))})"
           * (n_base > 0) if base_year >= first
           else f" (the data start in {first}: {base_year} is not covered)")
 if routes.empty:
     show.prose(f"Frontex recorded no detections of nationals of {name} in {base_year} or "
                f"{year}{partial}.")
 else:
-    show.prose(f"{detected:,} detections of nationals of {name} were recorded at the EU external "
-               f"border in {year}{partial}{versus}. The main route in {year} was the "
-               f"{routes['route'][0]} ({routes['share'][0]:.1%}).")
+    show.prose(f"{nf.count(detected)} detections of nationals of {name} were recorded at the EU "
+               f"external border in {year}{partial}{versus}. The main route in {year} was the "
+               f"{routes['route'][0]} ({nf.share(routes['share'][0])}).")
     show.table(tr.label_years(routes, year, base_year), source=prov["detections"].citation,
                caption=f"Detections of nationals of {name} by route, {year} against "
                f"{base_year}{partial}{versus * (base_year < first)}",
-               formats=tr.table_formats(year, base_year))
+               formats=tr.table_formats(year, base_year), ref="detections")
 
 # %% [markdown]
 # ## 4. Remittances received against trend
 #
-# Personal remittances received (World Bank, current US$). As in the remittances chapter, a trend
-# model is fitted to the logarithm of the series before the report year and forecasts it; the
-# model (random walk with drift, Holt, or damped Holt) is chosen by a rolling-origin backtest.
+# Personal remittances received (World Bank, current US$), compared with the range expected from
+# the trend of the years before, as in the remittances chapter (see Data and methods).
 
 # %%
 reported = rm.reported_years(ind, country)
@@ -165,28 +165,39 @@ received = rec("remittances_usd", None if row is None else row["actual"], "US$ (
                "indicators", year=year)
 vs_trend = rec("remittances_vs_trend_pct", row["vs_trend_pct"] if fitted else None, "percent",
                "indicators", **({"ci_low": row["vs_low_pct"], "ci_high": row["vs_high_pct"],
-                                 "model": row["model"]} if fitted else {}))
+                                 "model": row["model"], "position": row["position"]}
+                                if fitted else {}))
+cov = cf.coverage() if cf is not None else {"pct": None, "n": 0}
+coverage = rec("remittances_backtest_coverage_pct", cov["pct"] if fitted else None, "percent",
+               "indicators", forecasts=cov["n"] if fitted else 0)
 if row is None:
     show.prose(f"No remittances received by {name} are recorded for {year}" + (
         f"; its series has data for {reported[0]}-{reported[-1]} ({len(reported)} years)."
         if reported else " or any other year (not reported, or recorded as zero)."))
 elif not fitted:
-    show.prose(f"{name} received {usd(received)} in {year}; its series before {year} is too "
+    show.prose(f"{name} received {nf.money(received)} in {year}; its series before {year} is too "
                "short for a trend forecast.")
 else:
-    show.prose(f"{name} received **{usd(received)}** in {year}. Fitted on {cf.trend_start}-"
-               f"{year - 1}, the model chosen by backtest ({rm.MODELS[row['model']]}) forecast "
-               f"{usd(row['forecast'])} ({1 - cf.alpha:.0%} prediction interval {usd(row['lower'])}"
-               f" to {usd(row['upper'])}): the actual value was **{vs_trend:+.1f}%** against the "
-               f"trend, {row['position']} the interval. In its {row['n_backtest']} backtest "
-               f"forecasts the model missed by {row['mape_pct']:.1f}% on average. The world total "
-               f"({len(cf.world_countries)} countries reporting every year) was "
-               f"{cf.world['vs_trend_pct']:+.1f}% against its own trend.")
+    mine = cf.coverage(world=False)
+    show.prose(f"{name} received **{nf.money(received)}** in {year}. The trend of "
+               f"{cf.trend_start}–{year - 1} forecast {nf.money(row['forecast'])} "
+               f"({1 - cf.alpha:.0%} prediction interval {nf.money(row['lower'])} to "
+               f"{nf.money(row['upper'])}): the actual value was **{nf.pct_change(vs_trend)}** "
+               f"against the trend, **{rm.verdict(row['position'], cf.trend_start, year)}**. In "
+               f"past years the same kind of forecast missed by {nf.pct(row['mape_pct'])} on "
+               f"average, and its interval held the actual value {mine['hits']} times out of "
+               f"{mine['n']} ({cov['hits']} of {cov['n']}, {nf.pct(coverage)}, together with the "
+               f"world's). The world total ({len(cf.world_countries)} countries reporting every "
+               f"year) was {nf.pct_change(cf.world['vs_trend_pct'])} against its own trend, "
+               f"{rm.verdict(cf.world['position'], cf.trend_start, year)}.")
     show.figure(rm.plot_country_trend(cf, ind, country), source=prov["indicators"].citation,
-                caption=f"Remittances received by {name}, {cf.trend_start}-{year}, with the "
-                f"{year} trend forecast ({row['model']} model)",
-                alt=f"Line chart of remittances received by {name} with a forecast point for "
-                f"{year} and its interval; the actual value is {row['position']} it.")
+                ref="remittances",
+                caption=f"Remittances received by {name}, {cf.trend_start}–{year}, with the "
+                f"{year} trend forecast and its {1 - cf.alpha:.0%} prediction interval",
+                alt=f"{name} received {nf.money(received)} in {year}, "
+                f"{nf.pct_change(vs_trend)} against the trend forecast of "
+                f"{nf.money(row['forecast'])}, "
+                f"{rm.verdict(row['position'], cf.trend_start, year)}.")
 
 # %% [markdown]
 # ## 5. Refugees hosted and refugees from the country
@@ -207,13 +218,25 @@ origins = tr.displaced_partners(displaced, country, d_year, "host", 5)
 hosts = tr.displaced_partners(displaced, country, d_year, "origin", 5)
 came = f", mainly from {top_text(origins, 'origin', 'total')}" * bool(len(origins))
 went = f", mainly in {top_text(hosts, 'asylum_country', 'total')}" * bool(len(hosts))
-show.prose(f"At the end of {d_year}, {name} hosted {f'{hosted:,}' if hosted else 'no'} refugees "
-           f"and asylum seekers{came}; {f'{abroad:,}' if abroad else 'none'} from {name} were "
-           f"counted abroad{went}.")
-for frame, col, what in ((origins, "origin", f"hosted by {name}, by country of origin"),
-                         (hosts, "asylum_country", f"from {name}, by country of asylum")):
+show.prose(f"At the end of {d_year}, {name} hosted {nf.count(hosted) if hosted else 'no'} "
+           f"refugees and asylum seekers{came}; {nf.count(abroad) if abroad else 'none'} from "
+           f"{name} were counted abroad{went}.")
+for frame, col, what, ref in (
+        (origins, "origin", f"hosted by {name}, by country of origin", "refugees"),
+        (hosts, "asylum_country", f"from {name}, by country of asylum", "refugees_abroad")):
     if len(frame):
         shown = frame.rename(columns={"refugee": "refugees", "asylum": "asylum seekers"})
         show.table(tr.label_years(shown, d_year, d_year, col), source=prov["displaced"].citation,
                    caption=f"Refugees and asylum seekers {what}, end of {d_year}",
-                   formats={"share": "{:.1%}"})
+                   formats={"share": "share"}, ref=ref)
+show.key_messages(brief_messages(kf, name=name, year=year, stock_year=stock_year,
+                                 d_year=d_year))
+
+# %% [markdown]
+# ## Data and methods
+#
+# - **Emigrants.** UN DESA's international migrant stock by country of origin, the latest stock year not after the report year.
+# - **Asylum.** Eurostat's first-time asylum applicants; the EU total is the EU27 aggregate, destinations are the member states.
+# - **Detections.** Frontex detections of illegal border crossings by nationality and route (detections, not persons); a partial year is compared with the same months.
+# - **Remittances trend.** A trend model is fitted to the logarithm of the series before the report year and forecasts it; the model (random walk with drift, Holt, or damped Holt) is chosen by a rolling-origin backtest on its errors and on how often its 95 % intervals held the actual value, as in the remittances chapter. The intervals include the uncertainty of the estimated trend: exact for the random walk with drift, calibrated by simulation and refitting for the smoothing models.
+# - **Refugees.** Refugees and asylum seekers under UNHCR's mandate at year end.

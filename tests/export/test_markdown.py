@@ -49,7 +49,7 @@ def test_blocks_skip_parameters_streams_and_key_figures(nb):
 
 def test_heading_levels_are_shifted_to_start_at_two(nb):
     texts = [b.text for b in chapter_blocks(nb) if b.kind == "markdown"]
-    assert "## First section" in texts[1] and "### Detail" in texts[1]
+    assert "## 1. First section" in texts[1] and "### Detail" in texts[1]
     assert shift_headings("## A\n### B", 1) == "### A\n#### B"
     assert shift_headings("# T\n\nintro\n# Real", 1, drop_title=True) == "intro\n## Real"
     # not inside code fences; never above level 2 or below 6
@@ -87,8 +87,8 @@ def test_markdown_document(exported):
     assert re.search(r"(?<!\\)<(script|img|a\s|b>|i>)", text) is None  # no live tag
     for absent in ("debug text", "data_dir", "/secret/path", "Text(0.5", "Notebook title"):
         assert absent not in text, absent
-    assert "*Parameters:* year = 2021" in text
-    assert "- `detections.parquet` " + "cd" * 32 in text
+    assert "*Parameters:* Report year: 2021" in text  # readable labels, no code
+    assert "- detections.parquet: " + "cd" * 32 in text
     assert "migration-report 9.9.9" in text and "2024-01-02" in text
 
 

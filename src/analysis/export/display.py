@@ -8,7 +8,14 @@ Notebooks call these helpers instead of ``plt.show()`` or ``display(df)``:
   and the numbers it draws (``data=``, or attached by a plotting function with
   :func:`attach_data`) for the figure's CSV;
 - :func:`table` shows a DataFrame with a caption and a source line;
-- :func:`record` records a key figure (name, value, unit, source, vintage) and returns the value.
+- :func:`record` records a key figure (name, value, unit, source, vintage) and returns the value;
+- :func:`key_messages` shows the chapter's key messages (built by the subject packages from
+  the key figures); the export moves them to the top of the draft, whichever cell shows them.
+
+Every text shown (prose, captions, alt text, table cells) follows the number rules of
+:mod:`analysis.export.numbers` (minus sign, ``%`` spacing, en dash in year ranges), and table
+headers come from the vocabulary of :mod:`analysis.export.labels`. ``ref=`` names a figure or
+table so that a key message can link to it.
 
 Each output carries a ``migration_report`` entry in its metadata; the export template numbers
 figures and tables from it and prints captions and sources as escaped text. Key figures are
@@ -27,6 +34,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from analysis.export import numbers as nf
+from analysis.export.labels import column_label
+
+__all__ = ["column_label", "figure", "key_messages", "prose", "record", "table", "title"]
 
 KEY_FIGURE_MIME = "application/vnd.migration-report.key-figure+json"
 TABLE_MIME = "application/vnd.migration-report.table+json"
@@ -67,6 +79,7 @@ def prose(text: str) -> None:
         Markdown. Interpolate values from variables (``f"{total:,}"``); data-derived text is
         sanitised by the HTML export, so markup in it is shown as text, not run.
     """
+    text = nf.readable(text)
     _publish({"text/markdown": text, "text/plain": text}, {META_KEY: {"kind": "prose"}})
 
 
@@ -122,7 +135,7 @@ def attach_data(fig: Any, data: pd.DataFrame, labels: dict[str, str] | None = No
 
 def figure(fig: Any, *, caption: str, source: str, alt: str, dpi: int = 110,
            data: pd.DataFrame | None = None, data_labels: dict[str, str] | None = None,
-           ) -> None:
+           ref: str | None = None) -> None:
     """Show a Matplotlib figure as a numbered figure with caption, source line and alt text.
 
     Parameters
@@ -142,6 +155,8 @@ def figure(fig: Any, *, caption: str, source: str, alt: str, dpi: int = 110,
         (default: what a library plotting function attached with :func:`attach_data`).
     data_labels : dict, optional
         Column headers for ``data`` (default: :func:`column_label` of each name).
+    ref : str, optional
+        A name for the figure that key messages link to (:func:`key_messages`).
     """
     import matplotlib.pyplot as plt
 
@@ -155,7 +170,10 @@ def figure(fig: Any, *, caption: str, source: str, alt: str, dpi: int = 110,
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     png = base64.b64encode(buf.getvalue()).decode("ascii")
+    caption, alt = nf.readable(caption), nf.readable(alt)
     meta = {"kind": "figure", "caption": caption, "source": source, "alt": alt}
+    if ref:
+        meta["ref"] = ref
     bundle: dict[str, Any] = {"image/png": png, "text/plain": f"Figure: {caption}"}
     if data is not None:
         bundle[DATA_MIME] = data_payload(data, labels=data_labels)
@@ -177,43 +195,56 @@ def _format_cell(value: Any) -> str:
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, numbers.Integral):
-        return f"{int(value):,}"
+        return nf.number(int(value))
     if isinstance(value, numbers.Real):
         v = float(value)
         if abs(v) >= 1000:
-            return f"{v:,.0f}"
-        return f"{v:,.2f}" if abs(v) >= 1 else f"{v:.3f}"
+            return nf.number(v, 0)
+        return nf.number(v, 2) if abs(v) >= 1 else nf.number(v, 3)
     return str(value)
 
 
-#: Whole words of column names written out for readers (see :func:`column_label`).
-_WORDS = {"pct": "(%)", "usd": "(US$)", "ci": "CI", "se": "SE", "n": "number of", "iso3": "ISO-3",
-          "deff": "design effect", "mape": "MAPE", "eu27": "EU27", "100k": "100,000",
-          "gdp": "GDP", "ppp": "PPP", "p05": "5th percentile", "p95": "95th percentile"}
+#: Formats by kind, usable as values of ``formats=`` in :func:`table`.
+KINDS: dict[str, Any] = {
+    "money": nf.money, "count": nf.count, "pct": nf.pct, "pct_change": nf.pct_change,
+    "share": nf.share, "pvalue": nf.pvalue, "pp": nf.pp, "number": nf.number,
+}
 
 
-def column_label(name: str) -> str:
-    """A column name as a reader should see it: ``"change_pct"`` -> ``"Change (%)"``.
+def _apply_format(fmt: Any, value: Any) -> str:
+    if callable(fmt):
+        return str(fmt(value))
+    if fmt in KINDS:
+        return str(KINDS[fmt](value))
+    return str(fmt).format(value)
 
-    Names with spaces or capitals are taken to be written for readers already and are kept.
 
-    Examples
-    --------
-    >>> column_label("per_100k_base")
-    'Per 100,000 base'
-    >>> column_label("n_indicators")
-    'Number of indicators'
-    >>> column_label("95% CI low")
-    '95% CI low'
+def _is_code_column(values: pd.Series) -> bool:
+    from analysis.countries import country_name
+
+    texts = [v for v in values if isinstance(v, str) and v]
+    return bool(texts) and all(len(v) == 3 and v.isupper() and country_name(v) != v
+                               for v in texts)
+
+
+def readable_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Country codes written as names, and a column that repeats another left out.
+
+    A table shows a country's name or its code, not both: a column of ISO-3 codes becomes
+    names, and a column equal to one before it (e.g. the code beside the name) is dropped.
     """
-    if name != name.lower() or " " in name:
-        return name
-    if "_" not in name:
-        word = {"n": "n", "deff": "Design effect"}.get(name, _WORDS.get(name, name))
-        return word[:1].upper() + word[1:] if word.islower() else word
-    words = [_WORDS.get(w, w) for w in name.split("_") if w]
-    text = " ".join(words)
-    return text[:1].upper() + text[1:]
+    from analysis.countries import country_name
+
+    out = df.copy()
+    converted = []
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col]) and _is_code_column(out[col]):
+            out[col] = out[col].map(lambda v: country_name(v) if isinstance(v, str) else v)
+            converted.append(col)
+    drop = {other for col in converted for other in out.columns
+            if other != col and other not in converted
+            and out[other].astype(str).equals(out[col].astype(str))}
+    return out[[c for c in out.columns if c not in drop]]
 
 
 def table(
@@ -222,13 +253,15 @@ def table(
     caption: str,
     source: str,
     index: bool = False,
-    formats: dict[str, str] | None = None,
+    formats: dict[str, Any] | None = None,
     labels: dict[str, str] | None = None,
+    ref: str | None = None,
 ) -> None:
     """Show a DataFrame as a numbered table with caption and source line.
 
     Values are formatted to strings here (thousands separators, sensible decimals, ``–`` for
-    missing) so that the HTML and Markdown exports agree; every cell is escaped by the export.
+    missing, the minus sign) so that the HTML and Markdown exports agree; every cell is
+    escaped by the export. Country codes are written as names (:func:`readable_frame`).
     The unformatted values go with them (:func:`data_payload`) for the table's CSV and sheet.
 
     Parameters
@@ -242,11 +275,14 @@ def table(
     index : bool, default False
         Whether to show the index as the first column(s).
     formats : dict, optional
-        Per-column format strings (``{"share": "{:.1%}"}``) overriding the default formatting.
+        Per column: a format string (``"{:.1f}"``), a kind of :data:`KINDS` (``"money"``,
+        ``"share"``, ``"pct_change"``, ``"pvalue"`` …) or a function, overriding the default.
     labels : dict, optional
         Column headers for readers; columns not named get :func:`column_label` of their name.
+    ref : str, optional
+        A name for the table that key messages link to (:func:`key_messages`).
     """
-    shown = df.reset_index() if index else df
+    shown = readable_frame(df.reset_index() if index else df)
     formats = formats or {}
     columns = [str(c) for c in shown.columns]
     labels = labels or {}
@@ -255,13 +291,16 @@ def table(
         cells = []
         for col, val in zip(columns, rec, strict=True):
             if col in formats and not (isinstance(val, float) and math.isnan(val)):
-                cells.append(formats[col].format(val))
+                cells.append(nf.readable(_apply_format(formats[col], val)))
             else:
-                cells.append(_format_cell(val))
+                cells.append(nf.readable(_format_cell(val)))
         rows.append(cells)
     columns = [labels.get(c, column_label(c)) for c in columns]
     payload = {"columns": columns, "rows": rows}
+    caption = nf.readable(caption)
     meta = {"kind": "table", "caption": caption, "source": source}
+    if ref:
+        meta["ref"] = ref
     text = pd.DataFrame(rows, columns=columns).to_string(index=False)
     # For JupyterLab: an escaped HTML rendering. The export uses the JSON payload instead.
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
@@ -273,7 +312,7 @@ def table(
         f"<tbody>{body}</tbody></table><p><small>Source: {html.escape(source)}</small></p>"
     )
     _publish(
-        {TABLE_MIME: payload, DATA_MIME: data_payload(df, index=index, labels=labels),
+        {TABLE_MIME: payload, DATA_MIME: data_payload(shown, labels=labels),
          "text/html": rendered, "text/plain": text},
         {META_KEY: meta},
     )
@@ -350,3 +389,20 @@ def _key_figure_views(entry: dict[str, Any]) -> tuple[str, str]:
                    f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
                    for k, v in rows)
     return text, f"<table>{body}</table>"
+
+
+def key_messages(messages: Any) -> None:
+    """Show the chapter's key messages; the export puts them first, under "Key messages".
+
+    Parameters
+    ----------
+    messages : sequence of analysis.export.messages.KeyMessage
+        Three to five messages, each with its numbers and the figure or table showing it
+        (built by a subject package from the chapter's key figures, never typed by hand).
+    """
+    items = [m.to_dict() for m in messages]
+    if not 1 <= len(items) <= 5:
+        raise ValueError(f"a chapter has one to five key messages, not {len(items)}")
+    text = "\n".join(f"- {m['text']}" for m in items)
+    _publish({"text/markdown": text, "text/plain": text},
+             {META_KEY: {"kind": "key_messages", "messages": items}})

@@ -38,7 +38,13 @@ from nbconvert.preprocessors.sanitize import SanitizeHTML
 from traitlets import default
 
 from analysis.export.data import data_file, with_data
-from analysis.export.markdown import chapter_blocks, neutralise_html, notebook_title
+from analysis.export.labels import parameter_label, value_label
+from analysis.export.markdown import (
+    chapter_blocks,
+    exploratory_outputs,
+    neutralise_html,
+    notebook_title,
+)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "chapter"
@@ -157,15 +163,15 @@ class ChapterPreprocessor(Preprocessor):
 
     Each kept cell gets ``metadata.migration_report_blocks``: plain dicts the template renders;
     markdown is rendered and sanitised here; cells without blocks are dropped. The table of
-    contents goes to ``resources["chapter"]["toc"]`` and the unlabelled images to
-    ``resources["chapter"]["warnings"]``.
+    contents goes to ``resources["chapter"]["toc"]`` and the outputs left out because they
+    were not shown with the display helpers to ``resources["chapter"]["warnings"]``.
     """
 
     def preprocess(self, nb, resources):  # noqa: ANN001, ANN201 - nbconvert's signature
         chapter = resources.setdefault("chapter", {})
         anchors = _Anchors()
         toc: list[dict[str, Any]] = []
-        warnings: list[str] = []
+        warnings: list[str] = exploratory_outputs(nb)
         by_cell: dict[int, list[dict[str, Any]]] = {}
         data_links = bool(chapter.get("data_links"))
         for block in chapter_blocks(nb):
@@ -179,10 +185,6 @@ class ChapterPreprocessor(Preprocessor):
                     anchors, toc)
             elif block.kind == "html":
                 item["html"] = _finish_fragment(clean_html(block.text), anchors, toc)
-            elif block.kind == "figure" and not block.labelled:
-                warnings.append(f"figure {block.number} (cell {block.cell + 1}) was not shown "
-                                "with analysis.export.display.figure: no caption, source or "
-                                "alt text")
             by_cell.setdefault(block.cell, []).append(item)
         kept = []
         for index, cell in enumerate(nb.cells):
@@ -244,7 +246,8 @@ class ChapterHTMLExporter(HTMLExporter):
 
 def to_html(nb: Any, *, chapter: str, title: str, parameters: Mapping[str, Any],
             data: Mapping[str, str], version: str, date: str,
-            data_links: bool = False) -> tuple[str, list[str]]:
+            data_links: bool = False,
+            nav: Mapping[str, Mapping[str, str]] | None = None) -> tuple[str, list[str]]:
     """Render an executed notebook as a chapter draft.
 
     Parameters
@@ -262,6 +265,9 @@ def to_html(nb: Any, *, chapter: str, title: str, parameters: Mapping[str, Any],
     data_links : bool, default False
         Link each figure and table that carries its numbers to its CSV
         (``CHAPTER_data/figure-N.csv``, written by :mod:`analysis.export.data`).
+    nav : mapping, optional
+        ``{"previous": {"href", "title"}, "next": {...}}``: the neighbouring chapters linked
+        at the top and bottom (with the report index, ``index.html``, always).
 
     Returns
     -------
@@ -271,9 +277,10 @@ def to_html(nb: Any, *, chapter: str, title: str, parameters: Mapping[str, Any],
         Things an editor should fix in the notebook (e.g. a figure without caption).
     """
     title = notebook_title(nb) or title
-    shown = {k: v for k, v in parameters.items() if k != "data_dir"}
+    shown = {parameter_label(k): value_label(v) for k, v in parameters.items()
+             if k != "data_dir"}
     resources = {"chapter": {"id": chapter, "title": title, "parameters": shown,
                              "data": dict(data), "version": version, "date": date,
-                             "data_links": data_links}}
+                             "data_links": data_links, "nav": dict(nav or {})}}
     html, resources = ChapterHTMLExporter().from_notebook_node(nb, resources=resources)
     return html, list(resources["chapter"].get("warnings", []))

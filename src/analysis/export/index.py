@@ -36,6 +36,8 @@ class IndexEntry:
         ``{"table", "producer", "dataset", "vintage"}`` for the tables the chapter reads.
     message : str
         The failure, for a failed chapter.
+    key_message : str
+        The chapter's first key message.
     """
 
     id: str
@@ -46,6 +48,7 @@ class IndexEntry:
     built_at: str = ""
     vintages: list[dict[str, str]] = field(default_factory=list)
     message: str = ""
+    key_message: str = ""
 
 
 def render_index(entries: Sequence[IndexEntry], *, built_at: str, version: str,
@@ -74,6 +77,11 @@ def render_index(entries: Sequence[IndexEntry], *, built_at: str, version: str,
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
                       keep_trailing_newline=True)
+    from analysis.export.labels import parameter_label, table_label, value_label
+
+    env.filters["parameter_label"] = parameter_label
+    env.filters["value_label"] = value_label
+    env.filters["table_label"] = table_label
     template = env.get_template("index.html.j2")
     return template.render(entries=entries, built_at=built_at, version=version,
                            data_label=data_label, data=dict(data), vintages=list(vintages),

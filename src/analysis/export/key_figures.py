@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from analysis.export.display import KEY_FIGURE_MIME
+from analysis.export.display import KEY_FIGURE_MIME, META_KEY
 
 
 def extract_key_figures(nb: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -60,6 +60,23 @@ def extract_key_figures(nb: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
                                  f"and in {here}; names must be unique within a chapter")
             found[name] = entry
             where[name] = here
+    return found
+
+
+def extract_key_messages(nb: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The key messages an executed notebook showed (the last set shown), else ``[]``.
+
+    Each is ``{"text", "ref", "numbers": [{"figure", "kind", "text"}]}`` (see
+    :mod:`analysis.export.messages`).
+    """
+    found: list[dict[str, Any]] = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get(META_KEY, {}) or {}
+            if meta.get("kind") == "key_messages":
+                found = [dict(m) for m in meta.get("messages", [])]
     return found
 
 

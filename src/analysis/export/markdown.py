@@ -11,8 +11,13 @@ by the HTML export (:mod:`analysis.export.html`) so both number figures and tabl
 - outputs carrying ``migration_report`` metadata (:mod:`analysis.export.display`) become
   prose, numbered figures and numbered tables; key figures, streams (``print``, warnings),
   errors and plain-text results (``Text(0.5, 1, ...)``) are not part of the report;
-- other images are kept as unlabelled figures and other HTML as is (sanitised by the HTML
-  export), so nothing shown in the notebook silently disappears.
+- the key messages (:func:`analysis.export.display.key_messages`) become the first block,
+  a section headed "Key messages" whose items link to the figures and tables they cite;
+- level-2 headings are numbered 1, 2, … in order (a number typed in the notebook is
+  replaced), except "Key messages" and "Data and methods";
+- exploratory output (an image, HTML such as a bare DataFrame, or plain text shown without
+  the display helpers) is left out; :func:`exploratory_outputs` lists it so that the build
+  warns, naming the notebook cell.
 
 :func:`to_markdown` writes headings, prose, pipe tables with captions and figures as numbered
 captions with a side-car PNG (``CHAPTER_files/figure-N.png``). Text from data is escaped, and
@@ -34,7 +39,8 @@ SKIP_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell"})
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _ATX = re.compile(r"^(\s{0,3})(#{1,6})(?=\s|$)")
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
-_NUMERIC = re.compile(r"^[-+−–]?[$€£]?\s?[\d.,]+\s?(%|[kKmMbB]n?|pp)?$|^[–-]$")
+_NUMERIC = re.compile(r"^[<>]?\s?[-+−–]?(US\$|[$€£])?\s?[\d.,]+\s?(%|[kKmMbB]n?|pp|million)?$"
+                      r"|^[–-]$")
 
 
 @dataclass
@@ -65,6 +71,10 @@ class Block:
         ``False`` for an image shown without :func:`analysis.export.display.figure`.
     data : dict, optional
         The numbers behind a figure or table (``columns``, ``rows``), if the notebook gave them.
+    ref : str
+        The name key messages use for a figure or table (``ref=`` of the display helpers).
+    messages : list of dict
+        The key messages of a ``key_messages`` block.
     """
 
     kind: str
@@ -81,6 +91,8 @@ class Block:
     numeric: list[bool] = field(default_factory=list)
     labelled: bool = True
     data: dict[str, Any] | None = None
+    ref: str = ""
+    messages: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The block as a plain dict (for templates)."""
@@ -197,6 +209,8 @@ def _output_block(index: int, output: Mapping[str, Any]) -> Block | None:
     kind = meta.get("kind")
     if KEY_FIGURE_MIME in data or kind in ("key_figure", "title", "caption"):
         return None
+    if kind == "key_messages":
+        return Block("key_messages", index, messages=list(meta.get("messages", [])))
     if kind == "table" or TABLE_MIME in data:
         payload = data.get(TABLE_MIME)
         if payload is not None:
@@ -205,20 +219,68 @@ def _output_block(index: int, output: Mapping[str, Any]) -> Block | None:
             return Block("table", index, caption=str(meta.get("caption", "")),
                          source=str(meta.get("source", "")), columns=columns, rows=rows,
                          numeric=_numeric_columns(columns, rows),
-                         text=_text(data.get("text/plain", "")), data=data.get(DATA_MIME))
-    for mime in ("image/png", "image/jpeg"):
-        if mime in data:
-            labelled = kind == "figure"
-            return Block("figure", index, caption=str(meta.get("caption", "")),
-                         source=str(meta.get("source", "")), alt=str(meta.get("alt", "")),
-                         image="".join(_text(data[mime]).split()), mime=mime,
-                         labelled=labelled, data=data.get(DATA_MIME))
-    if "text/markdown" in data:
+                         text=_text(data.get("text/plain", "")), ref=str(meta.get("ref", "")),
+                         data=data.get(DATA_MIME))
+    if kind == "figure":
+        for mime in ("image/png", "image/jpeg"):
+            if mime in data:
+                return Block("figure", index, caption=str(meta.get("caption", "")),
+                             source=str(meta.get("source", "")), alt=str(meta.get("alt", "")),
+                             image="".join(_text(data[mime]).split()), mime=mime,
+                             ref=str(meta.get("ref", "")), data=data.get(DATA_MIME))
+    if kind == "prose" and "text/markdown" in data:
         return Block("markdown", index, text=_text(data["text/markdown"]))
-    if "text/html" in data:
-        return Block("html", index, text=_text(data["text/html"]),
-                     alt=_text(data.get("text/plain", "")))
     return None
+
+
+def _exploratory(output: Mapping[str, Any]) -> str | None:
+    """What an output shown without the display helpers is (``None`` for a report output)."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        return "printed text"
+    if kind not in ("display_data", "execute_result"):
+        return None
+    data = output.get("data", {})
+    meta = output.get("metadata", {}).get(META_KEY, {}) or {}
+    if meta.get("kind") or KEY_FIGURE_MIME in data or TABLE_MIME in data:
+        return None
+    if "image/png" in data or "image/jpeg" in data:
+        return "a figure"
+    if "text/html" in data:
+        return "an HTML output (a bare DataFrame?)"
+    if "text/markdown" in data:
+        return "a Markdown output"
+    if kind == "execute_result":
+        text = _text(data.get("text/plain", ""))
+        # matplotlib's return values (Text(...), [<matplotlib...>]) are not meant for readers
+        if text.startswith(("Text(", "[<matplotlib", "<matplotlib", "<Axes")):
+            return None
+        return "a bare value"
+    return None
+
+
+def exploratory_outputs(nb: Mapping[str, Any]) -> list[str]:
+    """Outputs a draft leaves out because they were not shown with the display helpers.
+
+    One message per output, naming the cell (its number, from 1, and first line); warnings
+    and errors written to stderr are not listed.
+    """
+    found = []
+    for index, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "code":
+            continue
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & SKIP_TAGS:
+            continue
+        first = next((ln.strip() for ln in _source(cell).splitlines() if ln.strip()), "")
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                continue
+            what = _exploratory(output)
+            if what:
+                found.append(f"cell {index + 1} ({first[:60]}): {what} shown without "
+                             "analysis.export.display was left out of the draft")
+    return found
 
 
 def notebook_title(nb: Mapping[str, Any]) -> str | None:
@@ -257,12 +319,57 @@ def chapter_blocks(nb: Mapping[str, Any]) -> list[Block]:
     for block in blocks:
         if block.kind == "markdown":
             block.text = shift_headings(block.text, shift)
+    _number_sections(blocks)
     counters = {"figure": 0, "table": 0}
     for block in blocks:
         if block.kind in counters:
             counters[block.kind] += 1
             block.number = counters[block.kind]
-    return blocks
+    return _key_messages_first(blocks)
+
+
+#: Level-2 headings that are not numbered.
+UNNUMBERED = frozenset({"Key messages", "Data and methods"})
+_H2 = re.compile(r"^(\s{0,3}##\s+)(?:\d+\.\s+)?(.*)$")
+
+
+def _number_sections(blocks: list[Block]) -> None:
+    """Number the level-2 headings 1, 2, … (outside code fences)."""
+    n = 0
+    for block in blocks:
+        if block.kind != "markdown":
+            continue
+        out, fence = [], None
+        for line in block.text.split("\n"):
+            m = _FENCE.match(line)
+            if m:
+                marker = m.group(1)[0]
+                fence = None if fence == marker else (fence or marker)
+            elif fence is None and (h := _H2.match(line)) and not line.lstrip().startswith("###"):
+                title = h.group(2).strip()
+                if title not in UNNUMBERED:
+                    n += 1
+                    line = f"{h.group(1)}{n}. {title}"
+                else:
+                    line = f"{h.group(1)}{title}"
+            out.append(line)
+        block.text = "\n".join(out)
+
+
+def _key_messages_first(blocks: list[Block]) -> list[Block]:
+    """The last key-messages block, as Markdown with links, moved to the front."""
+    found = [b for b in blocks if b.kind == "key_messages"]
+    rest = [b for b in blocks if b.kind != "key_messages"]
+    if not found:
+        return rest
+    refs = {b.ref: (b.kind, b.number) for b in rest if b.ref}
+    lines = ["## Key messages", ""]
+    for m in found[-1].messages:
+        kind, number = refs.get(str(m.get("ref") or ""), (None, 0))
+        link = (f" ([{kind.capitalize()} {number}](#{kind}-{number}))" if kind else "")
+        lines.append(f"- {escape_inline(str(m.get('text', '')))}{link}")
+    first = rest[0].cell if rest else found[-1].cell
+    return [Block("markdown", first, text="\n".join(lines)), *rest]
 
 
 def escape_inline(text: str) -> str:
@@ -273,7 +380,7 @@ def escape_inline(text: str) -> str:
     >>> print(escape_inline("<b>a|b</b> *x*"))
     \\<b\\>a\\|b\\</b\\> \\*x\\*
     """
-    text = " ".join(str(text).split())
+    text = re.sub(r"[ \t\r\n]+", " ", str(text)).strip()  # keeps no-break spaces
     text = re.sub(r"([\\`*\[\]<>|#])", r"\\\1", text)
     return re.sub(r"(?<!\w)_|_(?!\w)", r"\\_", text)
 
@@ -344,17 +451,20 @@ def to_markdown(nb: Mapping[str, Any], *, chapter: str, title: str,
             parts.append("\n".join(lines))
         elif block.kind == "html" and block.alt.strip():
             parts.append("```text\n" + block.alt.strip().replace("```", "'''") + "\n```")
-    shown = ", ".join(f"{k} = {v}" for k, v in parameters.items()) or "none"
+    from analysis.export.labels import parameter_label
+
+    shown = "; ".join(f"{parameter_label(k)}: {v}" for k, v in parameters.items()
+                      if k != "data_dir") or "none"
     note = [
         "---",
         "",
-        f"*Chapter draft `{chapter}`, built {date} with migration-report {version}.*",
+        f"*Chapter draft, built {date} with migration-report {version}.*",
         "",
         f"*Parameters:* {escape_inline(shown)}",
         "",
         "*Data (SHA-256):*",
         "",
-        *[f"- `{name}` {sha}" for name, sha in data.items()],
+        *[f"- {escape_inline(name)}: {sha}" for name, sha in data.items()],
     ]
     parts.append("\n".join(note))
     return MarkdownExport("\n\n".join(parts) + "\n", files)

@@ -263,6 +263,7 @@ def write_index(out: Path, chapters: dict[str, Chapter], *, data: dict[str, str]
             parameters={**ordered, **recorded},
             built_at=str((record or {}).get("built_at", "")), vintages=vintages,
             message=str((failure or {}).get("message", "")),
+            key_message=str((record or {}).get("key_message", "")),
         ))
     _, sde_time = source_date()
     html = render_index(entries, built_at=sde_time or now_iso(), version=__version__,

@@ -28,7 +28,7 @@ from analysis.config import shown_path, source_date
 from analysis.pipeline import cache
 from analysis.pipeline.chapters import Chapter
 from analysis.pipeline.datainfo import InputData
-from analysis.pipeline.execute import Result, Task, clean_tmp, now_iso
+from analysis.pipeline.execute import Result, Task, chapter_nav, clean_tmp, now_iso
 from analysis.pipeline.fingerprint import FileHasher, chapter_key, digest, parameter_files
 from analysis.pipeline.progress import Progress
 from analysis.pipeline.records import Status
@@ -51,12 +51,15 @@ class Target:
         Validated parameters (:func:`~analysis.pipeline.params.resolve_parameters`).
     out : Path
         The folder its files go to.
+    index_href : str
+        Where its draft's link to the index points (a sweep's index is one folder up).
     """
 
     name: str
     chapter: Chapter
     parameters: dict[str, Any]
     out: Path
+    index_href: str = "index.html"
 
 
 def shown_parameters(chapter: Chapter, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -75,7 +78,8 @@ def shown_parameters(chapter: Chapter, values: Mapping[str, Any]) -> dict[str, A
 def plan_task(chapter: Chapter, params: Mapping[str, Any], *, out: Path, data_dir: Path,
               data: dict[str, str], hasher: FileHasher, base: Path,
               formats: tuple[str, ...] = cache.DRAFTS, force: bool = False,
-              cell_timeout: float | None = None) -> Task | Result:
+              cell_timeout: float | None = None, siblings: Sequence[str] = (),
+              index_href: str = "index.html") -> Task | Result:
     """What building ``chapter`` with ``params`` into ``out`` needs, from its build record.
 
     The one planner: it decides, for ``run``, ``build`` and ``sweep`` alike, whether a chapter
@@ -98,6 +102,11 @@ def plan_task(chapter: Chapter, params: Mapping[str, Any], *, out: Path, data_di
         The notebook is shown relative to it (the registry's folder).
     formats, force, cell_timeout
         As in :class:`~analysis.pipeline.build.BuildOptions`.
+    siblings : sequence of str
+        The other chapters built into ``out`` now; the draft links to its neighbours among
+        them and among the chapters already built there.
+    index_href : str
+        Where the draft's link to the report index points (a sweep's index is one folder up).
     """
     from analysis import __version__
 
@@ -127,6 +136,8 @@ def plan_task(chapter: Chapter, params: Mapping[str, Any], *, out: Path, data_di
         out=str(out), formats=formats, exec_key=exec_key, export_key=export_key,
         data=data, inputs=inputs, mode=state, date=date, built_at=built_at,
         version=__version__, cell_timeout=cell_timeout, tables=chapter.tables,
+        nav={**chapter_nav(chapter.id, str(chapter.notebook), built=lambda cid: cid in siblings
+                           or cache.read_record(out, cid) is not None), "index": index_href},
     )
 
 
@@ -164,11 +175,15 @@ def run_targets(targets: Sequence[Target], *, inputs: InputData, base: Path, run
     tasks: list[Task] = []
     results: dict[str, Result] = {}
     names: dict[tuple[str, str], str] = {}
+    siblings: dict[Path, list[str]] = {}
+    for target in targets:
+        siblings.setdefault(target.out, []).append(target.chapter.id)
     for target in targets:
         planned = plan_task(target.chapter, target.parameters, out=target.out,
                             data_dir=inputs.choice.path, data=inputs.checksums,
                             hasher=inputs.hasher, base=base, formats=formats, force=force,
-                            cell_timeout=cell_timeout)
+                            cell_timeout=cell_timeout, siblings=siblings[target.out],
+                            index_href=target.index_href)
         if isinstance(planned, Task):
             tasks.append(planned)
             names[(planned.chapter, planned.out)] = target.name

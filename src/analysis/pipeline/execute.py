@@ -27,7 +27,7 @@ import shutil
 import sys
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,6 +84,8 @@ class Task:
         Kernel name.
     tables : tuple of str
         Canonical tables the chapter reads (their provenance is recorded for the index).
+    nav : dict
+        The previous and next chapters the draft links to (:func:`chapter_nav`).
     """
 
     chapter: str
@@ -106,6 +108,7 @@ class Task:
     cell_timeout: float | None = None
     kernel: str = "python3"
     tables: tuple[str, ...] = ()
+    nav: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -249,6 +252,39 @@ def _title(nb: Any, default: str) -> str:
     return notebook_title(nb) or default
 
 
+def chapter_nav(chapter: str, notebook: str | None = None,
+                built: Callable[[str], bool] | None = None) -> dict[str, dict[str, str]]:
+    """The previous and next report chapters of ``chapter`` (``{"previous": {"href",
+    "title"}, "next": ...}``), from the registry the notebook belongs to.
+
+    A chapter outside the report (the country brief) comes after the last report chapter.
+    ``built(id)`` says whether a neighbour's draft is (or will be) in the same folder; a
+    neighbour that is not is not linked.
+    """
+    from analysis.pipeline.chapters import load_chapters
+
+    try:
+        registry = load_chapters(Path(notebook).parent / "chapters.toml"
+                                 if notebook and (Path(notebook).parent / "chapters.toml")
+                                 .is_file() else None)
+    except Exception:  # a draft without navigation is still a draft
+        return {}
+    order = [c for c in registry.values() if c.report and c.exists
+             and (built is None or c.id == chapter or built(c.id))]
+    if chapter not in registry:
+        return {}
+    if not registry[chapter].report:
+        order = [*order, registry[chapter]]
+    ids = [c.id for c in order]
+    i = ids.index(chapter)
+    nav = {}
+    if i > 0:
+        nav["previous"] = {"href": f"{ids[i - 1]}.html", "title": order[i - 1].title}
+    if i + 1 < len(ids):
+        nav["next"] = {"href": f"{ids[i + 1]}.html", "title": order[i + 1].title}
+    return nav
+
+
 def _export(task: Task, nb: Any) -> tuple[dict[str, bytes], list[str]]:
     """Render every output of the chapter in memory: relative name -> bytes."""
     from analysis.export import key_figures as kf
@@ -260,13 +296,17 @@ def _export(task: Task, nb: Any) -> tuple[dict[str, bytes], list[str]]:
         doc = kf.key_figures_document(chapter=task.chapter, title=task.title,
                                       parameters=task.shown, data=task.data,
                                       key_figures=figures)
+        messages = kf.extract_key_messages(nb)
+        if messages:
+            doc["key_messages"] = messages
         files[f"{task.chapter}.key_figures.json"] = kf.dumps(doc).encode("utf-8")
         common = {"chapter": task.chapter, "title": task.title, "parameters": task.shown,
                   "data": task.data, "version": task.version, "date": task.date}
         if {"html", "pdf"} & set(task.formats):
             from analysis.export.html import to_html
 
-            html, warnings = to_html(nb, **common, data_links="csv" in task.formats)
+            html, warnings = to_html(nb, **common, data_links="csv" in task.formats,
+                                     nav=task.nav)
             if "html" in task.formats:
                 files[f"{task.chapter}.html"] = html.encode("utf-8")
             if "pdf" in task.formats:
@@ -320,6 +360,14 @@ def _reuse_formats(task: Task, nb: Any) -> dict[str, bytes]:
             task.chapter, title, blocks, moment=_moment(task), csv_links="csv" in wanted,
             parameters=shown, data=task.data, version=task.version, date=task.date)
     return files
+
+
+def _first_message(nb: Any) -> str:
+    """The chapter's first key message, for the index ("" when it has none)."""
+    from analysis.export.key_figures import extract_key_messages
+
+    messages = extract_key_messages(nb)
+    return str(messages[0]["text"]) if messages else ""
 
 
 def _vintages(task: Task) -> list[dict[str, str]]:
@@ -434,7 +482,7 @@ def run_task(task: Task) -> Result:
         parameters=task.shown, data=task.data, inputs=task.inputs,
         formats=sorted(task.formats), outputs=outputs, version=task.version,
         built_on=task.date, built_at=task.built_at, seconds=round(seconds, 2),
-        warnings=warnings, vintages=vintages,
+        warnings=warnings, vintages=vintages, key_message=_first_message(nb),
     )
     previous = cache.read_record(out, task.chapter)
     if task.mode == "export" and previous is not None:

@@ -77,6 +77,8 @@ class BuildRecord:
         Things an editor should fix.
     vintages : list of dict
         Provenance of the tables the chapter reads.
+    key_message : str
+        The chapter's first key message, for the index ("" when it has none).
     extra : dict
         Fields written by a newer version that this one does not know (kept as they are).
     """
@@ -97,6 +99,7 @@ class BuildRecord:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     vintages: list[dict[str, str]] = field(default_factory=list)
+    key_message: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

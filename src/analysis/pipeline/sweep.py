@@ -165,7 +165,8 @@ def sweep(chapter_id: str, over: Mapping[str, Sequence[str]],
     runner = open_runner(options, console)
     out = Path(options.out).expanduser().resolve()
     report = SweepReport(out, chapter.id, [n for n in chapter.parameters if n in over], found)
-    targets = [Target(c.name, chapter, c.parameters, out / c.name) for c in found]
+    targets = [Target(c.name, chapter, c.parameters, out / c.name, index_href=f"../{INDEX_HTML}")
+               for c in found]
     with runner, build_lock(out, options.lock_timeout,
                             on_wait=lambda msg: console.print(msg, style="yellow")), \
             Progress(console, [c.name for c in found], live=console.is_terminal) as progress:

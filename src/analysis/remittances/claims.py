@@ -29,17 +29,21 @@ class Claim:
         The claimed change in percent (a fall is negative).
     indicator : str
         The indicator the claim is about.
+    publication : str
+        Where the claim was made, and when.
     """
 
     text: str
     year: int
     claimed_pct: float
     indicator: str = RECEIVED
+    publication: str = ""
 
 
 #: The claims the chapter checks.
 CLAIMS: tuple[Claim, ...] = (
-    Claim("global remittances fell by 14 percent in 2020", 2020, -14.0),
+    Claim("global remittances fell by 14 percent in 2020", 2020, -14.0,
+          publication="policy documents quoting pandemic projections, 2020"),
 )
 
 
@@ -69,19 +73,23 @@ def claims_register(indicators: pd.DataFrame, claims: Sequence[Claim] = CLAIMS,
     Returns
     -------
     DataFrame
-        Columns ``claim``, ``claimed_pct``, ``computed_pct``, ``difference_pp``, ``verdict``
-        and ``basis`` (what the computed value is a change of).
+        Columns ``claim``, ``publication``, ``year`` (the year the claim is about, whose
+        data test it), ``claimed_pct``, ``computed_pct``, ``difference_pp``, ``verdict`` and
+        ``basis`` (what the computed value is a change of, in words).
     """
     rows = []
     for claim in claims:
         try:
             ch = world_change(indicators, claim.year, indicator=claim.indicator)
             computed = ch.change_pct
-            basis = (f"{claim.indicator}, {ch.base_year}-{ch.year}, sum over the "
+            what = ("personal remittances received" if claim.indicator == RECEIVED
+                    else "personal remittances paid")
+            basis = (f"{what}, {ch.base_year}–{ch.year}, sum over the "
                      f"{ch.n_countries} countries with data in both years (current US$)")
         except ValueError as err:
             computed, basis = np.nan, str(err)
-        rows.append({"claim": claim.text, "claimed_pct": claim.claimed_pct,
+        rows.append({"claim": claim.text, "publication": claim.publication,
+                     "year": claim.year, "claimed_pct": claim.claimed_pct,
                      "computed_pct": computed, "difference_pp": computed - claim.claimed_pct,
                      "verdict": check_claim(claim.claimed_pct, computed, tolerance),
                      "basis": basis})

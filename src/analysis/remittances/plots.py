@@ -24,11 +24,15 @@ def plot_top(received: pd.DataFrame, paid: pd.DataFrame, year: int) -> Figure:
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 0.35 * max(len(received), len(paid)) + 1.5))
+    from analysis.plotting import COLUMN_WIDTH, PALETTE, thousands
+
+    rows = max(len(received), len(paid))
+    fig, axes = plt.subplots(2, 1, figsize=(COLUMN_WIDTH, 0.6 * rows + 2.2),
+                             layout="constrained")
     for ax, df, title, colour in ((axes[0], received, "Received", 0), (axes[1], paid, "Paid", 1)):
-        sns.barplot(x=df["value"] / 1e9, y=df["name"], ax=ax, color=sns.color_palette()[colour])
+        sns.barplot(x=df["value"] / 1e9, y=df["name"], ax=ax, color=PALETTE[colour])
         ax.set(title=f"{title}, {year}", xlabel="US$ billion (current)", ylabel="")
-    fig.tight_layout()
+        thousands(ax, axis="x")
     drawn = pd.concat([received.assign(flow="received"), paid.assign(flow="paid")])
     return attach_data(fig, drawn[["flow", "name", "value"]].assign(billion=drawn["value"] / 1e9),
                        {"flow": "Flow", "name": "Country", "value": "Remittances (US$, current)",
@@ -40,10 +44,12 @@ def plot_dependence(dep: pd.DataFrame, year: int) -> Figure:
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    fig, ax = plt.subplots(figsize=(8, 0.35 * len(dep) + 1.2))
-    sns.barplot(x=dep["share"] * 100, y=dep["name"], ax=ax, color=sns.color_palette()[2])
+    from analysis.plotting import COLUMN_WIDTH, PALETTE, thousands
+
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 0.32 * len(dep) + 1.2), layout="constrained")
+    sns.barplot(x=dep["share"] * 100, y=dep["name"], ax=ax, color=PALETTE[0])
     ax.set(xlabel=f"Remittances received, % of GDP, {year}", ylabel="")
-    fig.tight_layout()
+    thousands(ax, axis="x")
     return attach_data(fig, pd.DataFrame({"name": dep["name"], "pct": dep["share"] * 100}),
                        {"name": "Country", "pct": f"Remittances received, {year} (% of GDP)"})
 
@@ -96,7 +102,10 @@ def plot_counterfactual(cf: Counterfactual) -> Figure:
     ratio = t["actual"] / t["forecast"]
     low, high = t["actual"] / t["upper"], t["actual"] / t["lower"]
     pal = sns.color_palette()
-    fig, ax = plt.subplots(figsize=(8, max(0.35 * len(t) + 1.8, 3.0)), layout="constrained")
+    from analysis.plotting import COLUMN_WIDTH
+
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, max(0.35 * len(t) + 1.8, 3.0)),
+                           layout="constrained")
     ax.hlines(t["name"], low, high, color="0.6", linewidth=3)
     ax.scatter(ratio, t["name"], c=[pal[3] if o else pal[0] for o in t["outside"].fillna(False)],
                zorder=3)
@@ -109,14 +118,15 @@ def plot_counterfactual(cf: Counterfactual) -> Figure:
     ax.xaxis.set_major_locator(FixedLocator([x for x in grid if lo <= x <= hi]))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(
-        FuncFormatter(lambda v, _p: "0 %" if v == 1 else f"{(v - 1) * 100:+.0f} %"))
+        FuncFormatter(lambda v, _p: "0 %" if v == 1
+                      else f"{(v - 1) * 100:+.0f} %".replace("-", "\u2212")))
     ax.set(xlabel=f"Actual {cf.year} against trend forecast (ratio scale)", ylabel="")
     fig.legend(handles=[
         Line2D([], [], marker="o", ls="", color=pal[0], label="inside the interval"),
         Line2D([], [], marker="o", ls="", color=pal[3], label="outside the interval"),
         Line2D([], [], color="0.6", lw=3,
                label=f"deviations allowed by the {1 - cf.alpha:.0%} interval"),
-    ], loc="outside lower center", ncol=3, frameon=False, fontsize="small")
+    ], loc="outside lower center", ncol=2, frameon=False)
     drawn = pd.DataFrame({"name": t["name"], "ratio": ratio, "low": low, "high": high,
                           "outside": t["outside"]}).iloc[::-1]
     return attach_data(fig, drawn, {

@@ -193,12 +193,12 @@ class SuppressionLog:
         return float(table.loc[mask, column].iloc[0])
 
 
-def _fmt(value: Any, spec: str) -> str | None:
+def _fmt(value: Any, spec: Any) -> str | None:
     if value is None or value is pd.NA:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
-    return spec.format(value)
+    return spec(value) if callable(spec) else spec.format(value)
 
 
 def for_display(
@@ -218,7 +218,7 @@ def for_display(
     columns : mapping
         Column -> heading, in display order (other columns are dropped).
     formats : mapping, optional
-        Column -> format string (``"{:.1%}"``); numbers without one use ``"{:,}"`` for
+        Column -> format string (``"{:.1%}"``) or function; numbers without one use ``"{:,}"`` for
         integers and ``"{:.2f}"`` otherwise.
     flag : str, optional
         The column that shows ``suppressed (n<10)`` in suppressed rows (default: the first

@@ -399,7 +399,10 @@ def indicator_tables(
 
 def not_used_table() -> pd.DataFrame:
     """The canonical indicators not used as proxies (:data:`NOT_USED`), with the reason."""
-    return pd.DataFrame([{"indicator": k, "why not used": v} for k, v in NOT_USED.items()])
+    from analysis.talent.indicators import NOT_USED_LABELS
+
+    return pd.DataFrame([{"indicator": NOT_USED_LABELS.get(k, k), "why not used": v}
+                         for k, v in NOT_USED.items()])
 
 
 def ranking_table(results: ChapterResults) -> pd.DataFrame:

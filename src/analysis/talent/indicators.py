@@ -123,7 +123,7 @@ NOT_USED: dict[str, str] = {
     "fdi_outflows_usd": "Measures investment leaving the country, not conditions for talent.",
     "gdp_usd": "Size of the economy, not conditions per person (GDP per head at PPP is used).",
     "population": "Used only as the denominator of net migration per 1,000.",
-    "net_migration": "Used per 1,000 population (net_migration_per_1000), not as a count.",
+    "net_migration": "Used per 1,000 population, not as a count.",
     "remittances_received_usd": "An outcome of emigration, not a condition for talent.",
     "remittances_paid_usd": "An outcome of immigration, not a condition for talent.",
 }
@@ -135,6 +135,19 @@ INDICATOR_LABELS: dict[str, str] = {
     "inflation_pct": "Inflation, consumer prices (%)",
     "net_migration_per_1000": "Net migration per 1,000 population",
     "political_stability": "Political stability (WGI)",
+}
+
+#: Readable labels of the canonical indicators not used (:data:`NOT_USED`).
+NOT_USED_LABELS: dict[str, str] = {
+    "birth_rate": "Birth rate",
+    "age_dependency_ratio": "Age dependency ratio",
+    "fdi_inflows_usd": "Foreign direct investment, inflows",
+    "fdi_outflows_usd": "Foreign direct investment, outflows",
+    "gdp_usd": "GDP (current US$)",
+    "population": "Population",
+    "net_migration": "Net migration",
+    "remittances_received_usd": "Personal remittances received",
+    "remittances_paid_usd": "Personal remittances paid",
 }
 
 

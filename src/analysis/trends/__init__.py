@@ -59,6 +59,8 @@ from analysis.trends.asylum import (
 )
 from analysis.trends.claims import (
     CENTRAL_MED,
+    CLAIMS_PUBLICATION,
+    CLAIMS_YEAR,
     WESTERN_AFRICAN,
     WESTERN_BALKANS,
     claims_register,
@@ -105,6 +107,8 @@ __all__ = [
     "asylum_eu_by_year",
     "available_years",
     "claims_register",
+    "CLAIMS_PUBLICATION",
+    "CLAIMS_YEAR",
     "displaced_by",
     "dual_chart_data",
     "filter_codes",

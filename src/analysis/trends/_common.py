@@ -231,11 +231,14 @@ def label_years(df: pd.DataFrame, year: int, base_year: int,
 
 
 def table_formats(year: int, base_year: int) -> dict[str, str]:
-    """Display formats for the columns :func:`label_years` names (for ``show.table``)."""
-    formats = {"change %": "{:+.1f}%", "change_pct": "{:+.1f}%", "share": "{:.1%}",
+    """Display formats for the columns :func:`label_years` names (for ``show.table``).
+
+    Values are kinds of :data:`analysis.export.display.KINDS` or format strings.
+    """
+    formats = {"change %": "pct_change", "change_pct": "pct_change", "share": "share",
                "change per 100k": "{:+,.1f}"}
     for y in (year, base_year):
-        formats |= {f"share {y}": "{:.1%}", f"per 100k {y}": "{:,.1f}"}
+        formats |= {f"share {y}": "share", f"per 100k {y}": "{:,.1f}"}
     return formats
 
 

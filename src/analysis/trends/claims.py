@@ -12,6 +12,8 @@ from analysis.trends.crossings import largest_increase
 
 __all__ = [
     "CENTRAL_MED",
+    "CLAIMS_PUBLICATION",
+    "CLAIMS_YEAR",
     "NOT_SUPPORTED",
     "NOT_TESTABLE",
     "SUPPORTED",
@@ -24,6 +26,11 @@ __all__ = [
 CENTRAL_MED = "Central Mediterranean Route"
 WESTERN_BALKANS = "Western Balkan Route"
 WESTERN_AFRICAN = "Western African Route"
+
+#: The publication the claims come from, and the year they are about (against the year
+#: before). Run for another report year, the chapter still tests them on this year's data.
+CLAIMS_PUBLICATION = "Annual migration-policy report for 2020"
+CLAIMS_YEAR = 2020
 
 SUPPORTED = "supported"
 NOT_SUPPORTED = "not supported"
@@ -75,16 +82,18 @@ def claims_register(shift: pd.DataFrame, year: int, base_year: int,
     Returns
     -------
     DataFrame
-        ``claim, measure, value, verdict`` with ``verdict`` one of ``"supported"``,
-        ``"not supported"``, ``"not testable with these data"``.
+        ``claim, publication, data, measure, value, verdict``: ``publication`` is
+        :data:`CLAIMS_PUBLICATION`, ``data`` the years compared; ``verdict`` one of
+        ``"supported"``, ``"not supported"``, ``"not testable with these data"``.
     """
     rows: list[dict[str, str]] = []
 
     def add(claim: str, measure: str, value: str, verdict: bool | None) -> None:
         text = NOT_TESTABLE if verdict is None else (SUPPORTED if verdict else NOT_SUPPORTED)
-        rows.append({"claim": claim, "measure": measure, "value": value, "verdict": text})
+        rows.append({"claim": claim, "publication": CLAIMS_PUBLICATION, "data": period,
+                     "measure": measure, "value": value, "verdict": text})
 
-    period = f"{year} vs {base_year}"
+    period = f"{year} against {base_year}"
     total_base, total = int(shift["detections_base"].sum()), int(shift["detections"].sum())
     if total_base > 0:
         add("Fewer irregular border crossings were detected",
