@@ -59,7 +59,7 @@ if len(by_cols) < len(wanted_by):
 # %% [markdown]
 # ## Sample and design
 #
-# The survey is a stratified two-stage cluster sample: strata are country by urban or rural area, primary sampling units (PSUs) are urban blocks or villages, and respondents are drawn within PSUs. Weights are inverse selection probabilities adjusted for non-response within strata. Standard errors use Taylor linearisation with strata and PSUs (PSUs nested in strata); intervals for proportions are computed on the logit scale, with the Korn-Graubard interval when a share is 0 or 100%. Cells with too few respondents are suppressed, and a linear-programming audit checks that no suppressed cell can be worked out from what is published. The design effect compares each variance with that of a simple random sample of the same size.
+# Who was interviewed, how many, and how many adults each group of respondents stands for. How the estimates take the sample design into account is described under Data and methods.
 
 # %%
 size = sample_size(df, **design)
@@ -252,7 +252,7 @@ else:
                    f"paid or been asked to pay a recruitment fee.")
 
 # %% [markdown]
-# A survey-weighted logistic regression of awareness on gender, area, age and education (those the survey has). Odds ratios below one mean lower odds of being aware than the reference group; standard errors are design-based (strata and PSUs, as R's `svyglm`). A model that is not identified is not published.
+# A survey-weighted logistic regression of awareness on gender, area, age and education (those the survey has). Odds ratios below one mean lower odds of being aware than the reference group. A model that cannot be estimated from these data (for example, when everyone gave the same answer) is not published, and the chapter says why.
 
 # %%
 predictors = [p for p in ("gender", "area", "age", "education") if survey.has(p)]
@@ -336,7 +336,8 @@ show.key_messages(survey_messages(kf, synthetic=survey.synthetic))
 # %% [markdown]
 # ## Data and methods
 #
-# - **Estimates** are design-based: weighted shares with Taylor-linearised standard errors using strata and primary sampling units (villages and urban blocks); intervals for proportions are computed on the logit scale.
+# - **Design.** The synthetic survey is a stratified two-stage cluster sample: strata are country by urban or rural area, primary sampling units (PSUs) are urban blocks or villages, respondents are drawn within PSUs, and weights are inverse selection probabilities adjusted for non-response within strata. A real survey's strata, PSUs and weights come from its codebook; PSUs are nested in strata.
+# - **Estimates** are design-based: weighted shares with Taylor-linearised standard errors using strata and PSUs; intervals for proportions are computed on the logit scale with Student-t quantiles on the design's degrees of freedom (for a domain, the PSUs holding it minus their strata), and with the Korn–Graubard interval when a share is 0 or 100 %. The design effect compares each variance with that of a simple random sample of the same size.
 # - **Tests of independence** use the Rao–Scott second-order correction of the Pearson statistic for the survey design.
-# - **Regression.** Survey-weighted logistic regression with standard errors clustered by primary sampling unit; age is per ten years.
-# - **Disclosure control.** A published cell with fewer respondents than the smallest publishable count (or one that would reveal such a cell) is suppressed.
+# - **Regression.** Survey-weighted logistic regression with design-based standard errors (PSU score totals centred within strata, as R's survey package does for generalised linear models); degrees of freedom are the PSUs minus the strata minus the coefficients other than the intercept; age is per ten years. A model whose outcome does not vary, whose predictors are collinear, or whose answers are perfectly separated by a predictor is not published.
+# - **Disclosure control.** A published cell with fewer respondents than the smallest publishable count is suppressed, and so are complementary cells that would reveal it; a linear-programming audit then checks, table by table, that no suppressed count can be narrowed to less than that count from what is published, and suppresses further cells where it could.

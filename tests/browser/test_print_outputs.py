@@ -131,24 +131,43 @@ def _csv(path: Path) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
-_SHOWN_NUMBER = re.compile(r"^[+−-]?[\d,]*\.?\d+%?$")
+
+
+_READER = re.compile(r"^(?P<cmp>[<>] )?(?P<sign>[+-])?(?P<cur>US\$ ?)?(?P<num>\d+(?:\.\d+)?)"
+                     r" ?(?P<scale>bn|m)?(?: ?(?P<pct>%|pp))?$")
 
 
 def _matches(shown: str, value: str) -> bool:
-    """A cell as shown (rounded, maybe in %) is the CSV value rounded the same way."""
-    text = shown.replace(",", "").replace("−", "-").lstrip("+")
-    if not _SHOWN_NUMBER.match(shown.replace("−", "-")):
-        return shown == value or (shown == "–" and value == "")
+    """A cell as shown for readers is the CSV value written the same way.
+
+    The reader's forms (:mod:`analysis.export.numbers`): the minus sign, thousands
+    separators, ``US$ 83.1 bn`` / ``US$ 435 m``, counts in millions (``12.3 m``),
+    percentages and percentage points (``pp``) with a (narrow) space, and bounds such as ``> 99.9 %`` or ``< 0.001``.
+    """
+    text = (shown.replace("\xa0", " ").replace("\u202f", " ").replace("\u2212", "-")
+            .replace(",", "").strip())
+    m = _READER.match(text)
+    if not m:
+        if value.lower() in ("true", "false"):  # a flag shown as yes / no, kept as a boolean
+            return shown == {"true": "yes", "false": "no"}[value.lower()]
+        return shown == value or (shown == "\u2013" and value == "")
     if value == "":
         return False
     try:
-        float(value)
+        actual = float(value)
     except ValueError:  # a survey table keeps the text it shows (suppression included)
         return value == shown
-    decimals = len(text.split(".")[1].rstrip("%")) if "." in text else 0
-    number = float(text.rstrip("%"))
-    half = 0.5 * 10 ** -decimals + 1e-9
-    return any(abs(float(value) * k - number) <= half for k in (1, 100))
+    scale = {"bn": 1e9, "m": 1e6, None: 1.0}[m["scale"]]
+    number = float(m["num"]) * scale * (-1 if m["sign"] == "-" else 1)
+    candidates = (actual, 100 * actual) if m["pct"] or not m["scale"] else (actual,)
+    if m["cmp"]:
+        return any((c > number) if m["cmp"].startswith(">") else (c < number)
+                   for c in candidates)
+    decimals = len(m["num"].split(".")[1]) if "." in m["num"] else 0
+    half = (0.5 * 10 ** -decimals) * scale + 1e-9
+    if m["cur"] and not m["scale"]:  # money in full, rounded to three significant figures
+        half = max(half, 0.005 * abs(number))
+    return any(abs(c - number) <= half for c in candidates)
 
 
 @pytest.mark.parametrize("name", CHAPTERS)

@@ -102,7 +102,7 @@ def test_small_cell_never_appears_in_displayed_table_or_key_figure(published):
     assert math.isnan(value) and log.total == 2  # the big region is its complement
     payload = published[0][0][show.TABLE_MIME]
     rows = {r[0]: r for r in payload["rows"]}
-    assert rows["tiny"] == ["tiny", "suppressed (n<10)", "–", "–"]
+    assert rows["tiny"] == ["tiny", "suppressed", "–", "–"]
     text = json.dumps([d for d, _ in published])
     assert f"{tiny['estimate']:.1%}" not in text and f"{tiny['ci_low']:.1%}" not in text
     assert published[1][0][show.KEY_FIGURE_MIME]["value"] is None

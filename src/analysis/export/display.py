@@ -110,7 +110,9 @@ def _data_value(value: Any) -> Any:
     if isinstance(value, pd.Period):
         return str(value)
     value = _jsonable(value)
-    if isinstance(value, bool | int | float | str) or value is None:
+    if isinstance(value, str):  # text as the reader sees it (minus sign, % spacing)
+        return nf.readable(value)
+    if isinstance(value, bool | int | float) or value is None:
         return value
     return str(value)
 

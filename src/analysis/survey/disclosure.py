@@ -5,7 +5,9 @@ Rules
 1. **Primary suppression.** A cell (a row of a published table, a point of a chart, a key
    figure) whose unweighted count ``n`` is below ``min_cell`` (default 10) is suppressed: its
    estimate, standard error, interval, design effect and counts are set to missing and
-   ``suppressed`` is ``True``. Displayed tables show ``suppressed (n<10)`` instead.
+   ``suppressed`` is ``True``. Displayed tables show ``suppressed`` instead (not "n<10":
+   a complementary cell below may have many respondents; the chapter says why cells are
+   suppressed).
 2. **Secondary (complementary) suppression.** Cells that add up to a published total form a
    *line* - the categories of one domain (they sum to the domain), or one category across the
    levels of a ``by`` column (they sum to the margin). Where a line has exactly one suppressed
@@ -50,8 +52,14 @@ _COUNT_COLUMNS = ("n", "n_base", "n_missing", "n_a", "n_b", "respondents", "psus
 
 
 def suppressed_text(min_cell: int = DEFAULT_MIN_CELL) -> str:
-    """The marker shown in place of a suppressed value: ``"suppressed (n<10)"``."""
-    return f"suppressed (n<{min_cell})"
+    """The marker shown in place of a suppressed value: ``"suppressed"``.
+
+    The same for a cell with fewer than ``min_cell`` respondents and for a complementary
+    cell suppressed to protect one (which may have many respondents), so that the marker
+    never states a count that is not true and does not tell which cell is the small one.
+    """
+    del min_cell  # kept in the signature: callers pass the threshold they use
+    return "suppressed"
 
 
 def lines_for(by: Sequence[str], *, category: bool = False) -> list[list[str]]:
@@ -221,7 +229,7 @@ def for_display(
         Column -> format string (``"{:.1%}"``) or function; numbers without one use ``"{:,}"`` for
         integers and ``"{:.2f}"`` otherwise.
     flag : str, optional
-        The column that shows ``suppressed (n<10)`` in suppressed rows (default: the first
+        The column that shows ``suppressed`` in suppressed rows (default: the first
         numeric column shown).
     min_cell : int, optional
         Threshold for the marker (default: ``table.attrs["min_cell"]``).
