@@ -43,7 +43,7 @@ class KeyFigures(dict):
     --------
     >>> kf = KeyFigures(source="Example", vintage="2024")
     >>> kf("total", 12, "persons")  # outside a kernel, the record is printed
-    total = 12 persons
+    Key figure total: 12 persons (Example, 2024)
     12
     >>> kf
     {'total': 12}
