@@ -63,7 +63,7 @@ def chapter(monkeypatch):
 
 def test_table_data_are_the_unformatted_values_under_readable_headers(chapter):
     table = next(b for b in chapter if b.kind == "table")
-    assert table.rows[0][1] == "12.3%"  # shown rounded …
+    assert table.rows[0][1] == "12.3\u00a0%"  # shown rounded, as the reader sees it …
     assert table.data == {"columns": ["Country", "Share", "Number of people"],
                           "rows": [["PAK", 0.123456, 1200], ["=1+1", None, 35]]}  # … kept whole
 

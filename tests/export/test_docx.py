@@ -56,7 +56,7 @@ def test_word_structure(blocks):
     doc = _document(blocks)
     styles = [(p.style.name, p.text) for p in doc.paragraphs if p.text.strip()]
     assert styles[0] == ("Title", "Trends & routes")
-    assert ("Heading 1", "Border crossings") in styles
+    assert ("Heading 1", "1. Border crossings") in styles  # sections numbered by the export
     assert ("Heading 2", "Detail") in styles
     assert doc.core_properties.title == "Trends & routes"
     # the figure: a picture, its caption and its source line with the CSV
@@ -69,7 +69,7 @@ def test_word_structure(blocks):
     # the table: a Word table whose first row is a repeated header row
     assert len(doc.tables) == 1
     table = doc.tables[0]
-    assert [c.text for c in table.rows[0].cells] == ["Route", "N"]
+    assert [c.text for c in table.rows[0].cells] == ["Route", "n"]
     assert [c.text for c in table.rows[1].cells] == ["Eastern <b>Med</b>", "5"]
     assert "w:tblHeader" in table.rows[0]._tr.xml
     assert "Table 1. Routes" in text and "Source: Frontex table" in text

@@ -62,7 +62,8 @@ def test_parameters_the_survey_cannot_serve_are_refused(survey, tmp_path):
     with pytest.raises(ValueError, match="no answers"):
         dataclasses.replace(partial, data=nobody).check(outcome="aware_legal", by=["country"])
     assert partial.lacks("This section", "paid_fee", "religion") == (
-        "This section is left out: the survey has no variables `paid_fee`, `religion`.")
+        "This section is left out: the survey does not record whether a recruitment fee was "
+        "paid or asked for or religion.")
     with pytest.raises(DataError, match="paid_fee"):
         open_survey(data, codebook, require=["paid_fee"])
 

@@ -192,22 +192,24 @@ def test_chapter_runs_on_the_field_survey(fmt, tmp_path):
     data_out = [o.get("data", {}) for o in outputs]
     prose = "\n".join("".join(d["text/markdown"]) for d in data_out if "text/markdown" in d)
     # Sections without their variables say so in one sentence; the rest is published.
-    assert "This section is left out: the survey has no variable `paid_fee`." in prose
-    assert "has no variable `education`" in prose
-    assert "has no variable `intends_to_migrate`" in prose
+    assert ("This section is left out: the survey does not record whether a recruitment fee "
+            "was paid or asked for.") in prose
+    assert "does not record the level of education" in prose
+    assert "whether the respondent intends to migrate" in prose
     figures = {d[show.KEY_FIGURE_MIME]["name"]: d[show.KEY_FIGURE_MIME]
                for d in data_out if show.KEY_FIGURE_MIME in d}
-    assert set(figures) == {"respondents", "psus", "cells_suppressed"}
+    assert set(figures) == {"respondents", "psus", "cells_suppressed", "claims_tested",
+                            "claims_supported"}
     assert figures["respondents"]["value"] == 364 and figures["psus"]["value"] == 38
     audit = figures["cells_suppressed"]
     assert audit["audit_checked"] >= audit["value"] - audit["audit_added"] > 0
     # Sri Lanka (4 respondents): no share, interval or count in any table.
     tables = [d[show.TABLE_MIME] for d in data_out if show.TABLE_MIME in d]
     assert any("odds" in " ".join(t["columns"]).lower() for t in tables)
-    lka_rows = [row for t in tables for row in t["rows"] if "LKA" in row]
+    lka_rows = [row for t in tables for row in t["rows"] if "Sri Lanka" in row]
     assert lka_rows
     for row in lka_rows:
-        shown = [c for c in row if c not in ("LKA", "–", None, "suppressed")]
+        shown = [c for c in row if c not in ("Sri Lanka", "–", None, "suppressed")]
         assert all(not any(ch.isdigit() for ch in str(c)) for c in shown), row
     # Markup stays text; PII never appears.
     html_out = "".join("".join(d["text/html"]) for d in data_out if "text/html" in d)
@@ -244,5 +246,5 @@ def test_chapter_publishes_no_model_that_is_not_identified(tmp_path):
     tables = [d[show.TABLE_MIME] for d in data_out if show.TABLE_MIME in d]
     assert not any("Odds ratio" in t["columns"] for t in tables)
     shares = next(t for t in tables if t["columns"][:2] == ["Country", "Share"])
-    npl = next(row for row in shares["rows"] if row[0] == "NPL")
-    assert npl[1] == "100.0%" and npl[2] != "100.0%"  # an interval, not a point
+    npl = next(row for row in shares["rows"] if row[0] == "Nepal")
+    assert npl[1] == "100.0\u00a0%" and npl[2] != "100.0\u00a0%"  # an interval, not a point

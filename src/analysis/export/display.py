@@ -93,7 +93,7 @@ def data_payload(df: pd.DataFrame, *, index: bool = False,
     Examples
     --------
     >>> data_payload(pd.DataFrame({"change_pct": [1.5, float("nan")]}))
-    {'columns': ['Change (%)'], 'rows': [[1.5], [None]]}
+    {'columns': ['% change'], 'rows': [[1.5], [None]]}
     """
     shown = df.reset_index() if index else df
     labels = labels or {}

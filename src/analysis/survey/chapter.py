@@ -123,14 +123,32 @@ class Survey:
 
     def lacks(self, what: str, *names: str) -> str:
         """One sentence saying that ``what`` is left out and which variables are missing."""
+        from analysis.survey.codebook.contract import STANDARD_VARIABLES
+
         missing = self.absent(*names)
-        listed = ", ".join(f"`{n}`" for n in missing)
-        plural = "s" if len(missing) > 1 else ""
-        return f"{what} is left out: the survey has no variable{plural} {listed}."
+        topics = [_ASKED.get(n, STANDARD_VARIABLES.get(n, ("", n.replace("_", " ")))[1])
+                  for n in missing]
+        listed = topics[0] if len(topics) == 1 else ", ".join(topics[:-1]) + " or " + topics[-1]
+        return f"{what} is left out: the survey does not record {listed}."
 
     def caption(self, text: str) -> str:
         """A caption, with "(synthetic data)" appended when the data are synthetic."""
         return f"{text} {SYNTHETIC_TAG}" if self.synthetic else text
+
+
+#: What each standard variable records, in words for the reader ("the survey does not record …").
+_ASKED = {
+    "country": "the country of interview",
+    "gender": "the respondent's gender",
+    "area": "whether respondents live in urban or rural areas",
+    "age": "the respondent's age",
+    "education": "the level of education",
+    "intends_to_migrate": "whether the respondent intends to migrate",
+    "aware_legal": "awareness of legal migration options",
+    "info_source": "the main source of information on migration",
+    "paid_fee": "whether a recruitment fee was paid or asked for",
+    "comment": "free-text comments",
+}
 
 
 def parse_list(value: str | Sequence[str] | None) -> list[str]:
