@@ -29,6 +29,7 @@ from analysis import trends as tr
 from analysis.countries import country_name
 from analysis.export import display as show
 from analysis.export import numbers as nf
+from analysis.export.recorder import KeyFigures
 from analysis.plotting import set_theme
 from analysis.sources import load_table, provenance
 from analysis.trends import figures as tf
@@ -37,13 +38,7 @@ from analysis.trends.messages import trends_messages
 set_theme()
 prov = {t: provenance(t, data_dir) for t in tr.CHAPTER_TABLES}
 src = {t: p.citation for t, p in prov.items()}
-kf = {}  # the key figures, by name, for the key messages
-
-
-def rec(name, value, unit, table):  # a key figure, with its dataset and vintage
-    kf[name] = show.record(name, value, unit=unit, vintage=prov[table].vintage,
-                           source=f"{prov[table].producer}, {prov[table].dataset}")
-    return kf[name]
+kf = KeyFigures(provenance=prov)  # the key figures, by name, for the key messages
 
 
 data = {t: load_table(t, data_dir) for t in prov}
@@ -70,11 +65,11 @@ show.prose(f"Report year {year}, compared with {base_year}. People covered: {sco
 
 # %%
 over = tr.stock_over_time(stock, indicators, codes)
-stock_year = rec("migrant_stock_year", tr.latest_year(over["year"], year), "year",
-                 "migrant_stock")
+stock_year = kf("migrant_stock_year", tr.latest_year(over["year"], year), "year",
+                "migrant_stock")
 now = over.set_index("year").loc[stock_year]
-world = rec("migrant_stock_world", int(now["migrants"]), "persons", "migrant_stock")
-share = rec("migrant_stock_share_pct", 100 * float(now["share"]), "percent", "migrant_stock")
+world = kf("migrant_stock_world", int(now["migrants"]), "persons", "migrant_stock")
+share = kf("migrant_stock_share_pct", 100 * float(now["share"]), "percent", "migrant_stock")
 denominator = "world population" if codes is None else "population of the origin countries"
 born = "" if codes is None else f" born in {scope}"
 show.prose(f"In {stock_year}, the latest stock year not after {year}, there were "
@@ -90,9 +85,9 @@ show.figure(tf.stock_figure(over, denominator), ref="stock",
 # %%
 origins = tr.top_origins(stock, stock_year, top_n, codes)
 dests = tr.top_destinations(stock, stock_year, top_n, codes)
-top_origin = rec("emigrants_top_origin", origins["origin"].iloc[0], "ISO-3", "migrant_stock")
-top_value = rec("emigrants_top_origin_value", int(origins["migrants"].iloc[0]), "persons",
-                "migrant_stock")
+top_origin = kf("emigrants_top_origin", origins["origin"].iloc[0], "ISO-3", "migrant_stock")
+top_value = kf("emigrants_top_origin_value", int(origins["migrants"].iloc[0]), "persons",
+               "migrant_stock")
 show.prose(f"{country_name(top_origin)} was the largest country of origin in {stock_year} with "
            f"{nf.count(top_value)} emigrants; {country_name(dests['destination'][0])} "
            f"hosted the most {'of these' if codes else 'international'} migrants "
@@ -116,12 +111,12 @@ show.figure(tf.ranked_figure([("Countries of origin", origins, "origin"),
 annual = tr.annual_by_route(det)
 same = tr.annual_by_route(det, through_month=months)
 shift = tr.route_shift(same, year, base_year)
-total = rec("detections_total", tr.total_detections(same, year), "detections", "detections")
-total_base = rec("detections_total_base", tr.total_detections(same, base_year), "detections",
-                 "detections")
-change = rec("detections_change_pct", tr.pct_change(total, total_base), "percent", "detections")
-largest = rec("route_largest_increase", tr.largest_increase(shift), "route", "detections")
-largest_pct = rec("route_largest_increase_pct", float(shift.set_index("route").loc[
+total = kf("detections_total", tr.total_detections(same, year), "detections", "detections")
+total_base = kf("detections_total_base", tr.total_detections(same, base_year), "detections",
+                "detections")
+change = kf("detections_change_pct", tr.pct_change(total, total_base), "percent", "detections")
+largest = kf("route_largest_increase", tr.largest_increase(shift), "route", "detections")
+largest_pct = kf("route_largest_increase_pct", float(shift.set_index("route").loc[
     largest, "change_pct"]) if largest else None, "percent", "detections")
 show.prose(f"{nf.count(total)} detections were recorded in {year}"
            f"{' (partial year)' * (months < 12)}, against {nf.count(total_base)} in "
@@ -182,7 +177,7 @@ show.table(tr.label_years(shift.drop(columns="change"), year, base_year), ref="r
 # %%
 eu = tr.asylum_eu_by_year(asylum)
 eu_by_year = eu.set_index("year")["applicants"]
-eu_total = rec("asylum_applications_eu27", eu_by_year.get(year), "persons", "asylum")
+eu_total = kf("asylum_applications_eu27", eu_by_year.get(year), "persons", "asylum")
 if eu_total is None:
     show.prose(f"Eurostat's EU27 aggregate has no data for {year}.")
 else:
@@ -198,10 +193,10 @@ else:
 
 # %%
 dest = tr.asylum_destinations(asylum, indicators, year, base_year, top_n)
-top_dest = rec("asylum_top_destination", dest["destination"].iloc[0] if len(dest) else None,
-               "ISO-3", "asylum")
-top_dest_value = rec("asylum_top_destination_value", int(dest["applicants"].iloc[0])
-                     if len(dest) else None, "persons", "asylum")
+top_dest = kf("asylum_top_destination", dest["destination"].iloc[0] if len(dest) else None,
+              "ISO-3", "asylum")
+top_dest_value = kf("asylum_top_destination_value", int(dest["applicants"].iloc[0])
+                    if len(dest) else None, "persons", "asylum")
 if top_dest is None:
     show.prose(f"The asylum data have no applications by member state for {year}.")
 else:
@@ -251,8 +246,8 @@ if d_year != year:
 hosts = tr.displaced_by(displaced, d_year, "asylum_country", top_n)
 homes = tr.displaced_by(displaced, d_year, "origin", top_n)
 everyone = tr.displaced_by(displaced, d_year, "asylum_country", None)
-refugees = rec("refugees_total", int(everyone["refugee"].sum()), "persons", "displaced")
-seekers = rec("asylum_seekers_total", int(everyone["asylum"].sum()), "persons", "displaced")
+refugees = kf("refugees_total", int(everyone["refugee"].sum()), "persons", "displaced")
+seekers = kf("asylum_seekers_total", int(everyone["asylum"].sum()), "persons", "displaced")
 host = country_name(hosts["asylum_country"][0]) if len(hosts) else "no country"
 show.prose(f"At the end of {d_year}, {nf.count(refugees)} refugees and {nf.count(seekers)} "
            f"asylum seekers were counted; {host} hosted the most.")
@@ -289,9 +284,9 @@ if first < claims_year <= last:  # the claims are about one year: test them on i
                f"{claims_year} against {claims_year - 1}",
                source=f"{src['detections']}; {src['asylum']}")
     decided = claims[claims["verdict"] != tr.NOT_TESTABLE]
-    rec("claims_tested", len(decided), "claims", "detections")
-    rec("claims_supported", int((decided["verdict"] == tr.SUPPORTED).sum()), "claims",
-        "detections")
+    kf("claims_tested", len(decided), "claims", "detections")
+    kf("claims_supported", int((decided["verdict"] == tr.SUPPORTED).sum()), "claims",
+       "detections")
 else:
     claims = None
     show.prose(f"The claims of the {tr.CLAIMS_PUBLICATION} are about {claims_year}, which "

@@ -28,6 +28,7 @@ from analysis import remittances as rm
 from analysis.countries import country_name
 from analysis.export import display as show
 from analysis.export import numbers as nf
+from analysis.export.recorder import KeyFigures
 from analysis.plotting import set_theme
 from analysis.remittances.messages import remittances_messages
 from analysis.sources import load_table, provenance
@@ -39,13 +40,7 @@ prov = provenance("indicators", data_dir)
 src_in = f"{prov.citation}; personal remittances received"
 src_out = f"{prov.citation}; personal remittances paid"
 codes = rm.select_countries(countries, ind, trend_start, year)
-kf = {}  # the key figures, by name, for the key messages
-
-
-def rec(name, value, unit, **extra):
-    kf[name] = show.record(name, value, unit=unit, source=src_in, vintage=prov.vintage,
-                           **extra)
-    return kf[name]
+kf = KeyFigures(source=src_in, vintage=prov.vintage)  # the key figures, by name, for the key messages
 
 
 # %% [markdown]
@@ -60,9 +55,9 @@ def rec(name, value, unit, **extra):
 # %%
 wt_in = rm.world_total(ind, year, rm.RECEIVED)
 wt_out = rm.world_total(ind, year, rm.PAID)
-world_total = rec("remittances_world_total", wt_in.total, "US$ (current)", year=year,
-                  countries=wt_in.n_countries)
-counted = rec("remittances_countries_counted", wt_in.n_countries, "countries", year=year)
+world_total = kf("remittances_world_total", wt_in.total, "US$ (current)", year=year,
+                 countries=wt_in.n_countries)
+counted = kf("remittances_countries_counted", wt_in.n_countries, "countries", year=year)
 show.record("remittances_world_paid_total", wt_out.total, unit="US$ (current)", source=src_out,
             vintage=prov.vintage, year=year, countries=wt_out.n_countries)
 show.prose(
@@ -77,9 +72,9 @@ show.prose(
 # %%
 top_in = rm.top_countries(ind, year, rm.RECEIVED, top_n)
 top_out = rm.top_countries(ind, year, rm.PAID, top_n)
-top_recipient = rec("remittances_top_recipient", top_in["country"].iloc[0], "ISO-3", year=year)
-top_value = rec("remittances_top_recipient_value", float(top_in["value"].iloc[0]),
-                "US$ (current)", year=year)
+top_recipient = kf("remittances_top_recipient", top_in["country"].iloc[0], "ISO-3", year=year)
+top_value = kf("remittances_top_recipient_value", float(top_in["value"].iloc[0]),
+               "US$ (current)", year=year)
 show.prose(
     f"The largest recipient was **{country_name(top_recipient)}** with "
     f"{nf.money(top_value)} ({nf.share(top_in['share'].iloc[0])} of the world total), "
@@ -134,8 +129,8 @@ show.table(dep_sel.drop(columns="country"),
 
 # %%
 wc = rm.world_change(ind, year)
-change = rec("remittances_world_change_pct", wc.change_pct, "percent", year=year,
-             base_year=wc.base_year, countries=wc.n_countries)
+change = kf("remittances_world_change_pct", wc.change_pct, "percent", year=year,
+            base_year=wc.base_year, countries=wc.n_countries)
 show.prose(
     f"On the {nf.count(wc.n_countries)} countries with data in both {wc.base_year} and {year}, "
     f"remittances received went from {nf.money(wc.base_value)} to {nf.money(wc.value)}, a "
@@ -162,17 +157,17 @@ show.table(cc.drop(columns="country"), ref="change",
 cf = rm.counterfactual(ind, codes, year, trend_start)
 w = cf.world
 level = 1 - cf.alpha
-vs_trend = rec("remittances_vs_trend_pct", w["vs_trend_pct"], "percent", year=year,
-               ci_low=w["vs_low_pct"], ci_high=w["vs_high_pct"], forecast=w["forecast"],
-               forecast_low=w["lower"], forecast_high=w["upper"], model=cf.world_model,
-               countries=len(cf.world_countries), position=w["position"])
-mape = rec("remittances_backtest_mape_pct", w["mape_pct"], "percent", model=cf.world_model,
-           origins=f"{year - 5}-{year - 1}")
+vs_trend = kf("remittances_vs_trend_pct", w["vs_trend_pct"], "percent", year=year,
+              ci_low=w["vs_low_pct"], ci_high=w["vs_high_pct"], forecast=w["forecast"],
+              forecast_low=w["lower"], forecast_high=w["upper"], model=cf.world_model,
+              countries=len(cf.world_countries), position=w["position"])
+mape = kf("remittances_backtest_mape_pct", w["mape_pct"], "percent", model=cf.world_model,
+          origins=f"{year - 5}-{year - 1}")
 cov = cf.coverage()
-coverage = rec("remittances_backtest_coverage_pct", cov["pct"], "percent",
-               forecasts=cov["n"], ci_low=cov["low"], ci_high=cov["high"], level=level,
-               origins=f"{year - 5}-{year - 1}", world_model=cf.world_model,
-               country_model=cf.country_model)
+coverage = kf("remittances_backtest_coverage_pct", cov["pct"], "percent",
+              forecasts=cov["n"], ci_low=cov["low"], ci_high=cov["high"], level=level,
+              origins=f"{year - 5}-{year - 1}", world_model=cf.world_model,
+              country_model=cf.country_model)
 show.prose(
     f"**World.** On the {nf.count(len(cf.world_countries))} countries reporting in every year "
     f"{trend_start}–{year}, the trend forecast for {year} was {nf.money(w['forecast'])} "
@@ -239,8 +234,8 @@ show.table(claims, ref="claims", caption="Claims about remittances, tested on th
                     "difference_pp": "pp", "year": "{:d}"},
            labels={"year": "Tested on data for"})
 c = claims.iloc[0]
-claim_pct = rec("remittances_claim_computed_pct", float(c["computed_pct"]), "percent",
-                year=int(c["year"]), claim=c["claim"], verdict=c["verdict"])
+claim_pct = kf("remittances_claim_computed_pct", float(c["computed_pct"]), "percent",
+               year=int(c["year"]), claim=c["claim"], verdict=c["verdict"])
 other = f" (not the report year {year})" if int(c["year"]) != year else ""
 show.prose(
     f"The claim \"{c['claim']}\" ({c['publication']}) is **{c['verdict']}**: the data for "

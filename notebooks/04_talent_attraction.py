@@ -31,6 +31,7 @@ globals().update(check_parameters("talent", globals()))
 # %%
 from analysis import plotting, talent
 from analysis.export import display as show
+from analysis.export.recorder import KeyFigures
 from analysis.talent import chapter, figures, narrative
 from analysis.talent.chapter import METHOD_NAMES
 from analysis.talent.messages import talent_messages
@@ -54,12 +55,7 @@ results = chapter.compute_chapter(
 )
 index, unc, alt = results.index, results.unc, results.alt
 reference = f"{METHOD_NAMES[normalisation]}, {aggregation}"
-kf = {}  # the key figures, by name (all their fields), for the key messages
-
-
-def rec(name, value, unit, **extra):
-    kf[name] = {"value": value, **extra}
-    return show.record(name, value, unit=unit, source=source, vintage=vintage, **extra)
+kf = KeyFigures(source=source, vintage=vintage, fields=True)  # the key figures, by name (all their fields), for the key messages
 
 
 # %%
@@ -114,9 +110,9 @@ show.table(
     formats={"score": "{:.3f}", "rank_median": "{:.1f}"},
     ref="ranking",
 )
-rec("talent_top_country", str(table.index[0]), "ISO-3",
-    rank_p05=int(table["rank_p05"].iloc[0]), rank_p95=int(table["rank_p95"].iloc[0]))
-rec("talent_countries", len(index), "countries")
+kf("talent_top_country", str(table.index[0]), "ISO-3",
+   rank_p05=int(table["rank_p05"].iloc[0]), rank_p95=int(table["rank_p95"].iloc[0]))
+kf("talent_countries", len(index), "countries")
 show.prose(narrative.top_text(table))
 
 # %%
@@ -130,7 +126,7 @@ show.figure(
 )
 # None when every interval is a single rank: then no country has a "widest" interval.
 widest, widest_width, interval = chapter.widest_interval(unc)
-widest = rec("talent_rank_interval_widest", widest, "ISO-3", width=widest_width, **interval)
+widest = kf("talent_rank_interval_widest", widest, "ISO-3", width=widest_width, **interval)
 
 # %% [markdown]
 # ## Dimension sub-scores
@@ -159,8 +155,8 @@ show.table(
     source=source,
     ref="methods",
 )
-rec("talent_method_max_shift", int(chapter.method_table(alt, table.index)["rank_range"].max()),
-    "ranks")
+kf("talent_method_max_shift", int(chapter.method_table(alt, table.index)["rank_range"].max()),
+   "ranks")
 show.prose(narrative.method_change_text(alt, unc, widest))
 show.key_messages(talent_messages(kf))
 

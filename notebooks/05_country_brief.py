@@ -28,6 +28,7 @@ from analysis import trends as tr
 from analysis.countries import country_name
 from analysis.export import display as show
 from analysis.export import numbers as nf
+from analysis.export.recorder import KeyFigures
 from analysis.plotting import set_theme
 from analysis.sources import load_table, provenance
 from analysis.trends import figures as tf
@@ -43,15 +44,7 @@ first, last = tr.available_years(det)
 if not first <= year <= last:
     raise ValueError(f"year={year} is outside the detections data ({first}-{last})")
 base_year, months = year - 1, tr.months_covered(det, year)
-kf = {}  # the key figures, by name, for the key messages
-
-
-def rec(key, value, unit, table, **extra):  # a key figure, with its dataset and vintage
-    kf[f"brief_{key}"] = show.record(f"brief_{key}", value, unit=unit,
-                                     vintage=prov[table].vintage,
-                                     source=f"{prov[table].producer}, {prov[table].dataset}",
-                                     **extra)
-    return kf[f"brief_{key}"]
+kf = KeyFigures(provenance=prov, prefix="brief_")  # the key figures, by name, for the key messages
 
 
 def top_text(frame, col, value, k=3):  # "Saudi Arabia (1,483,737; 23.4 %), ..."
@@ -68,11 +61,11 @@ def top_text(frame, col, value, k=3):  # "Saudi Arabia (1,483,737; 23.4 %), ..."
 # %%
 stock_year = tr.latest_year(stock["year"].unique(), year)
 over = tr.stock_over_time(stock, ind, [country]).set_index("year")
-emigrants = rec("emigrants", int(over["migrants"].get(stock_year, 0)), "persons",
-                "migrant_stock", stock_year=stock_year)
-dests = tr.top_destinations(stock, stock_year, 10, [country])
-top_dest = rec("top_destination", dests["destination"].iloc[0] if len(dests) else None, "ISO-3",
+emigrants = kf("emigrants", int(over["migrants"].get(stock_year, 0)), "persons",
                "migrant_stock", stock_year=stock_year)
+dests = tr.top_destinations(stock, stock_year, 10, [country])
+top_dest = kf("top_destination", dests["destination"].iloc[0] if len(dests) else None, "ISO-3",
+              "migrant_stock", stock_year=stock_year)
 if top_dest is None:
     show.prose(f"UN DESA records no emigrants from {name} in {stock_year}, the latest stock "
                f"year not after {year}.")
@@ -98,8 +91,8 @@ else:
 # %%
 eu = tr.asylum_eu_by_year(tr.filter_codes(asylum, "citizenship", [country]))
 by_year, eu_years = eu.set_index("year")["applicants"], tr.asylum_eu_by_year(asylum)["year"]
-applied = rec("asylum_applications_eu27", int(by_year.get(year, 0))
-              if len(eu) and year in set(eu_years) else None, "persons", "asylum")
+applied = kf("asylum_applications_eu27", int(by_year.get(year, 0))
+             if len(eu) and year in set(eu_years) else None, "persons", "asylum")
 dest = tr.citizenship_destinations(asylum, ind, country, year, base_year, 5)
 if not applied:  # None (no data for the year) or 0
     show.prose(f"Eurostat's EU27 aggregate ({eu_years.min()}-{eu_years.max()}) holds no "
@@ -130,8 +123,8 @@ if len(eu):
 
 # %%
 routes = tr.nationality_routes(det, country, year, base_year, months)
-detected = rec("detections", int(routes["detections"].sum()), "detections", "detections",
-               months=months)
+detected = kf("detections", int(routes["detections"].sum()), "detections", "detections",
+              months=months)
 partial = f" (first {months} months; the data end in {det['month'].max()})" * (months < 12)
 n_base = int(routes["detections_base"].sum())
 versus = (f", against {nf.count(n_base)} in {base_year}"
@@ -161,15 +154,15 @@ reported = rm.reported_years(ind, country)
 cf = rm.country_counterfactual(ind, country, year)
 row = None if cf is None else cf.table.set_index("series").loc[country]
 fitted = row is not None and row["forecast"] == row["forecast"]
-received = rec("remittances_usd", None if row is None else row["actual"], "US$ (current)",
-               "indicators", year=year)
-vs_trend = rec("remittances_vs_trend_pct", row["vs_trend_pct"] if fitted else None, "percent",
-               "indicators", **({"ci_low": row["vs_low_pct"], "ci_high": row["vs_high_pct"],
+received = kf("remittances_usd", None if row is None else row["actual"], "US$ (current)",
+              "indicators", year=year)
+vs_trend = kf("remittances_vs_trend_pct", row["vs_trend_pct"] if fitted else None, "percent",
+              "indicators", **({"ci_low": row["vs_low_pct"], "ci_high": row["vs_high_pct"],
                                  "model": row["model"], "position": row["position"]}
                                 if fitted else {}))
 cov = cf.coverage() if cf is not None else {"pct": None, "n": 0}
-coverage = rec("remittances_backtest_coverage_pct", cov["pct"] if fitted else None, "percent",
-               "indicators", forecasts=cov["n"] if fitted else 0)
+coverage = kf("remittances_backtest_coverage_pct", cov["pct"] if fitted else None, "percent",
+              "indicators", forecasts=cov["n"] if fitted else 0)
 if row is None:
     show.prose(f"No remittances received by {name} are recorded for {year}" + (
         f"; its series has data for {reported[0]}-{reported[-1]} ({len(reported)} years)."
@@ -210,10 +203,10 @@ if d_year is None:
     raise ValueError(f"year={year} is before the UNHCR data ({displaced['year'].min()}-)")
 if d_year != year:
     show.prose(f"UNHCR data end in {d_year}: {d_year} is shown instead of {year}.")
-hosted = rec("refugees_hosted", tr.displaced_total(displaced, country, d_year, "host"),
-             "persons", "displaced", year=d_year)
-abroad = rec("refugees_originating", tr.displaced_total(displaced, country, d_year, "origin"),
-             "persons", "displaced", year=d_year)
+hosted = kf("refugees_hosted", tr.displaced_total(displaced, country, d_year, "host"),
+            "persons", "displaced", year=d_year)
+abroad = kf("refugees_originating", tr.displaced_total(displaced, country, d_year, "origin"),
+            "persons", "displaced", year=d_year)
 origins = tr.displaced_partners(displaced, country, d_year, "host", 5)
 hosts = tr.displaced_partners(displaced, country, d_year, "origin", 5)
 came = f", mainly from {top_text(origins, 'origin', 'total')}" * bool(len(origins))

@@ -224,7 +224,8 @@ def build_all(
 @app.command("chapters")
 def chapters_cmd(chapters: ChaptersOption = None) -> None:
     """List the chapters with their parameters: type, default and help."""
-    from analysis.pipeline.chapters import chapters_file, load_chapters
+    from analysis.config import chapters_file
+    from analysis.pipeline.chapters import load_chapters
 
     registry = load_chapters(chapters)
     table = Table(title=f"Chapters ({chapters_file(chapters)})")

@@ -5,3 +5,5 @@
 - :mod:`analysis.export.key_figures` reads the recorded key figures back out of an executed
   notebook and writes ``CHAPTER.key_figures.json``.
 """
+
+__all__: list[str] = []  # import the modules themselves (a notebook imports only ``display``)

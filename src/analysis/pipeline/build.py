@@ -24,27 +24,30 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from analysis.config import PROJECT_ROOT
+from analysis.config import (
+    chapters_file,
+    resolve_jobs,
+    resolve_runner,
+    resolve_scheduler,
+    shown_path,
+    source_date,
+)
 from analysis.errors import ParameterError, ReportError
 from analysis.pipeline import cache, report_pdf
-from analysis.pipeline.chapters import Chapter, chapters_file, load_chapters, unknown_chapter
+from analysis.pipeline.chapters import Chapter, load_chapters, unknown_chapter
 from analysis.pipeline.datainfo import DataInfo, open_input_data
-from analysis.pipeline.execute import Result, Task, chapter_nav, clean_tmp, now_iso, run_pool
-from analysis.pipeline.fingerprint import (
-    FileHasher,
-    chapter_key,
-    digest,
-    parameter_files,
-)
+from analysis.pipeline.engine import Target, ran_on, run_targets, shown_parameters
+from analysis.pipeline.execute import Result, now_iso
 from analysis.pipeline.lock import build_lock
 from analysis.pipeline.params import needs_data, resolve_parameters
-from analysis.pipeline.progress import BuildProgress, summary_table
+from analysis.pipeline.progress import ClosingRow, Progress, closing_table
+from analysis.pipeline.records import Status
+from analysis.pipeline.runners import Runner, RunnerSettings, get_runner
 
 
 @dataclass
@@ -72,6 +75,11 @@ class BuildOptions:
         Seconds to wait for another build of ``out``.
     cell_timeout : float, optional
         Seconds a notebook cell may run.
+    runner : str, optional
+        Where chapters run (:mod:`analysis.pipeline.runners`; default:
+        :func:`analysis.config.resolve_runner`).
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://host:8786``) for the ``dask`` runner.
     """
 
     out: Path | None
@@ -82,6 +90,8 @@ class BuildOptions:
     chapters_file: str | os.PathLike[str] | None = None
     lock_timeout: float | None = None
     cell_timeout: float | None = None
+    runner: str | None = None
+    scheduler: str | None = None
 
 
 @dataclass
@@ -91,16 +101,17 @@ class BuildReport:
     out: Path
     results: list[Result] = field(default_factory=list)
     seconds: float = 0.0
+    runner: str = ""
 
     @property
     def failed(self) -> list[Result]:
         """The chapters that failed."""
-        return [r for r in self.results if r.status == "failed"]
+        return [r for r in self.results if r.status is Status.FAILED]
 
     @property
     def executed(self) -> list[str]:
         """Ids of the chapters whose notebook was executed."""
-        return [r.chapter for r in self.results if r.status in ("done", "failed")]
+        return [r.chapter for r in self.results if Status(r.status).executed]
 
 
 #: Other names accepted by ``--to``.
@@ -141,18 +152,6 @@ def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(f for f in cache.FORMATS if f in wanted)
 
 
-def source_date() -> tuple[str | None, str | None]:
-    """``(YYYY-MM-DD, ISO time)`` from ``SOURCE_DATE_EPOCH``, or ``(None, None)`` if unset."""
-    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not raw:
-        return None, None
-    try:
-        moment = datetime.fromtimestamp(int(raw), UTC)
-    except (ValueError, OverflowError, OSError):
-        raise ReportError(f"SOURCE_DATE_EPOCH={raw!r} is not a Unix time in seconds") from None
-    return moment.strftime("%Y-%m-%d"), moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _select(chapters: dict[str, Chapter], ids: Sequence[str] | None,
             overrides: Mapping[str, str]) -> list[Chapter]:
     if ids is None:
@@ -172,35 +171,15 @@ def _select(chapters: dict[str, Chapter], ids: Sequence[str] | None,
     return selected
 
 
-def _label(path: Path, base: Path) -> str:
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def shown_parameters(chapter: Chapter, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Parameters as drafts and records show them: files inside the project by relative path.
-
-    The kernel receives absolute paths; the drafts must not depend on where the project
-    lives, so a path under the project root is shown relative to it.
-    """
-    shown = dict(values)
-    for name, spec in chapter.parameters.items():
-        if spec.type == "path" and shown.get(name):
-            shown[name] = _label(Path(shown[name]), PROJECT_ROOT)
-    return shown
-
-
 def run_dir(chapter: Chapter, values: Mapping[str, Any], overrides: Mapping[str, str]) -> Path:
     """Where ``run`` writes without ``--out``: ``reports/runs/CHAPTER/PARAMETERS``.
 
     ``PARAMETERS`` names the values given with ``-p`` (validated, in registry order, as
-    :func:`~analysis.pipeline.sweep.combination_name` names a sweep's folders), or is
+    :func:`~analysis.pipeline.combinations.combination_name` names a sweep's folders), or is
     ``defaults``.
     """
     from analysis.config import REPORTS_DIR
-    from analysis.pipeline.sweep import combination_name
+    from analysis.pipeline.combinations import combination_name
 
     shown = shown_parameters(chapter, values)
     given = {name: shown[name] for name in chapter.parameters if name in overrides}
@@ -225,103 +204,6 @@ def _validate(selected: list[Chapter], overrides: Mapping[str, str],
     if problems:
         raise ParameterError("\n".join(problems))
     return values
-
-
-def plan_task(chapter: Chapter, params: Mapping[str, Any], *, out: Path, data_dir: Path,
-              data: dict[str, str], hasher: FileHasher, base: Path,
-              formats: tuple[str, ...] = cache.DRAFTS, force: bool = False,
-              cell_timeout: float | None = None, siblings: Sequence[str] = (),
-              index_href: str = "index.html") -> Task | Result:
-    """What building ``chapter`` with ``params`` into ``out`` needs, from its build record.
-
-    The one place that decides, for ``run``, ``build`` and ``sweep`` alike, whether a chapter
-    is ``cached`` (then an earlier failure marker is cleared and a :class:`Result` returned),
-    needs its drafts re-exported or must run (then a :class:`Task` is returned).
-
-    Parameters
-    ----------
-    chapter : Chapter
-        The chapter (its notebook exists).
-    params : mapping
-        Validated parameters (:func:`~analysis.pipeline.params.resolve_parameters`).
-    out : Path
-        The directory the chapter's files go to.
-    data_dir : Path
-        The input data; ``data`` are its :func:`data_checksums`.
-    hasher : FileHasher
-        Hashes the notebook and the files named by ``path`` parameters.
-    base : Path
-        The notebook is shown relative to it (the registry's folder).
-    formats, force, cell_timeout
-        As in :class:`BuildOptions`.
-    siblings : sequence of str
-        The other chapters built into ``out`` now; the draft links to its neighbours among
-        them and among the chapters already built there.
-    index_href : str
-        Where the draft's link to the report index points (a sweep's index is one folder up).
-    """
-    from analysis import __version__
-
-    sde_date, sde_time = source_date()
-    params = dict(params)
-    paths = [n for n, s in chapter.parameters.items() if s.type == "path"]
-    inputs = parameter_files(params, paths, hasher)
-    exec_key = chapter_key(notebook=chapter.notebook, title=chapter.title,
-                           parameters=params, data=data, inputs=inputs, hasher=hasher)
-    export_key = digest({"exec": exec_key, "date": sde_date})
-    state = "run" if force else cache.freshness(
-        out, chapter.id, exec_key=exec_key, export_key=export_key, formats=formats)
-    record = cache.read_record(out, chapter.id) or {}
-    if state == "cached":  # an earlier failure is superseded by this good build
-        cache.failed_marker_path(out, chapter.id).unlink(missing_ok=True)
-        cache.failed_notebook_path(out, chapter.id).unlink(missing_ok=True)
-        return Result(chapter.id, "cached", float(record.get("seconds", 0.0)))
-    if state == "export" and not sde_date:
-        date, built_at = record.get("built_on", ""), record.get("built_at", "")
-    else:
-        date = sde_date or datetime.now(UTC).strftime("%Y-%m-%d")
-        built_at = sde_time or now_iso()
-    return Task(
-        chapter=chapter.id, title=chapter.title, notebook=str(chapter.notebook),
-        label=_label(chapter.notebook, base), parameters=params,
-        shown=shown_parameters(chapter, params), data_dir=str(data_dir),
-        out=str(out), formats=formats, exec_key=exec_key, export_key=export_key,
-        data=data, inputs=inputs, mode=state, date=date, built_at=built_at,
-        version=__version__, cell_timeout=cell_timeout, tables=chapter.tables,
-        nav={**chapter_nav(chapter.id, str(chapter.notebook), built=lambda cid: cid in siblings
-                           or cache.read_record(out, cid) is not None), "index": index_href},
-    )
-
-
-def _plan(selected: list[Chapter], values: dict[str, dict[str, Any]], options: BuildOptions,
-          data_dir: Path, data: dict[str, str], hasher: FileHasher, base: Path,
-          ) -> tuple[list[Task], list[Result]]:
-    out = options.out
-    tasks: list[Task] = []
-    done: list[Result] = []
-    for chapter in selected:
-        if not chapter.exists:
-            done.append(Result(chapter.id, "missing"))
-            continue
-        planned = plan_task(chapter, values[chapter.id], out=out, data_dir=data_dir, data=data,
-                            hasher=hasher, base=base, formats=options.formats,
-                            force=options.force, cell_timeout=options.cell_timeout,
-                            siblings=[c.id for c in selected if c.exists])
-        if isinstance(planned, Task):
-            tasks.append(planned)
-        else:
-            done.append(planned)
-    # Longest first (by the last recorded time), so the slowest chapter does not start last;
-    # chapters never built keep registry order at the front.
-    seconds = {t.chapter: float((cache.read_record(out, t.chapter) or {}).get("seconds", 1e9))
-               for t in tasks}
-    tasks.sort(key=lambda t: -seconds[t.chapter])
-    return tasks, done
-
-
-def _run_tasks(tasks: list[Task], jobs: int, progress: BuildProgress) -> list[Result]:
-    return run_pool(tasks, jobs, on_running=lambda t: progress.set(t.chapter, "running"),
-                    on_result=lambda t, r: progress.set(r.chapter, r.status, r.seconds))
 
 
 def usable_formats(formats: tuple[str, ...], console: Console) -> tuple[str, ...]:
@@ -392,29 +274,46 @@ def write_index(out: Path, chapters: dict[str, Chapter], *, data: dict[str, str]
     return path
 
 
+def open_runner(options: BuildOptions, console: Console) -> Runner:
+    """The runner ``options`` ask for, resolved in :mod:`analysis.config` (not yet entered)."""
+    scheduler = resolve_scheduler(options.scheduler)
+    settings = RunnerSettings(jobs=resolve_jobs(options.jobs), address=scheduler,
+                              console=console)
+    return get_runner(resolve_runner(options.runner, scheduler), settings)
+
+
+def print_failures(console: Console, failed: Sequence[tuple[str, Result]],
+                   results: Sequence[Result]) -> None:
+    """Below the closing table: each failure's message, then each warning (once)."""
+    for name, r in failed:
+        console.print(f"[bold red]✗ {name} failed:[/] ", end="", markup=True)
+        console.print(r.message, markup=False, highlight=False, soft_wrap=True)
+        if r.failed_notebook:
+            console.print(f"  the executed notebook with its traceback: "
+                          f"{shown_path(Path(r.failed_notebook), Path.cwd())}", soft_wrap=True)
+        console.print("  the previous good draft, if any, was kept", style="dim")
+    shown: set[tuple[str, str]] = set()
+    for r in results:
+        for w in r.warnings:
+            if (r.chapter, w) not in shown:
+                shown.add((r.chapter, w))
+                console.print(f"[yellow]! {r.chapter}:[/] {w}", markup=True, soft_wrap=True)
+
+
 def _print_closing(console: Console, report: BuildReport, chapters: dict[str, Chapter]) -> None:
     order = {cid: i for i, cid in enumerate(chapters)}
     rows = []
     for r in sorted(report.results, key=lambda r: order.get(r.chapter, 0)):
         output = ""
-        if r.status in ("done", "cached", "exported"):
-            output = _label(report.out / f"{r.chapter}.html", Path.cwd())
-        elif r.status == "failed" and r.failed_notebook:
-            output = _label(Path(r.failed_notebook), Path.cwd())
-        seconds = None if r.status == "missing" else r.seconds
-        rows.append({"chapter": r.chapter, "status": r.status, "seconds": seconds,
-                     "output": output})
-    console.print(summary_table(rows, report.seconds))
-    for r in report.failed:
-        console.print(f"[bold red]✗ {r.chapter} failed:[/] ", end="", markup=True)
-        console.print(r.message, markup=False, highlight=False, soft_wrap=True)
-        if r.failed_notebook:
-            console.print(f"  the executed notebook with its traceback: "
-                          f"{_label(Path(r.failed_notebook), Path.cwd())}", soft_wrap=True)
-        console.print("  the previous good draft, if any, was kept", style="dim")
-    for r in report.results:
-        for w in r.warnings:
-            console.print(f"[yellow]! {r.chapter}:[/] {w}", markup=True, soft_wrap=True)
+        if Status(r.status).ok:
+            output = shown_path(report.out / f"{r.chapter}.html", Path.cwd())
+        elif r.status is Status.FAILED and r.failed_notebook:
+            output = shown_path(Path(r.failed_notebook), Path.cwd())
+        seconds = None if r.status is Status.MISSING else r.seconds
+        rows.append(ClosingRow(r.chapter, Status(r.status), seconds, output))
+    console.print(closing_table(rows, noun="chapter", total=report.seconds,
+                                where=report.runner))
+    print_failures(console, [(r.chapter, r) for r in report.failed], report.results)
 
 
 def build(chapter_ids: Sequence[str] | None = None, overrides: Mapping[str, str] | None = None,
@@ -454,8 +353,7 @@ def build(chapter_ids: Sequence[str] | None = None, overrides: Mapping[str, str]
     registry_dir = chapters_file(options.chapters_file).parent
     selected = _select(chapters, chapter_ids, overrides)
     inputs = open_input_data(options.data_dir)
-    choice, data, hasher, info = inputs.choice, inputs.checksums, inputs.hasher, inputs.info
-    values = _validate(selected, overrides, info)
+    values = _validate(selected, overrides, inputs.info)
     if options.out is None:  # `run` writes beside the annual report, `build` into it
         from analysis.config import REPORTS_DIR
 
@@ -464,30 +362,24 @@ def build(chapter_ids: Sequence[str] | None = None, overrides: Mapping[str, str]
                        else REPORTS_DIR)
     out = Path(options.out).expanduser().resolve()
     options.out = out
-    jobs = options.jobs or os.cpu_count() or 1
-    if jobs < 1:
-        raise ParameterError(f"--jobs {jobs}: needs at least 1")
+    runner = open_runner(options, console)
     report = BuildReport(out)
+    targets = [Target(c.id, c, values[c.id], out) for c in selected if c.exists]
+    missing = [Result(c.id, Status.MISSING) for c in selected if not c.exists]
     options.formats = usable_formats(options.formats, console)
     with build_lock(out, options.lock_timeout,
-                    on_wait=lambda msg: console.print(msg, style="yellow")):
-        tasks, report.results = _plan(selected, values, options, choice.path, data, hasher,
-                                      registry_dir)
-        hasher.save()
-        if any(t.mode == "run" for t in tasks):
-            info.validate()  # bad data stops here: nothing written, the last report kept
-            info.save()
-        clean_tmp(out)
-        if tasks:
-            with BuildProgress(console, [c.id for c in selected],
-                               live=console.is_terminal) as progress:
-                for r in report.results:
-                    progress.set(r.chapter, r.status,
-                                 None if r.status == "missing" else r.seconds)
-                report.results += _run_tasks(tasks, jobs, progress)
-        label = f"{_label(choice.path, PROJECT_ROOT)} ({choice.origin})"
+                    on_wait=lambda msg: console.print(msg, style="yellow")), runner, \
+            Progress(console, [c.id for c in selected], live=console.is_terminal) as progress:
+        for r in missing:
+            progress.set(r.chapter, r.status)
+        done = run_targets(targets, inputs=inputs, base=registry_dir, runner=runner,
+                           progress=progress, formats=options.formats, force=options.force,
+                           cell_timeout=options.cell_timeout)
+        report.results = [*missing, *done.values()]
+        report.runner = ran_on(runner, done)
+        label = f"{shown_path(inputs.choice.path)} ({inputs.choice.origin})"
         whole = "pdf" in options.formats and bool(report_pdf.parts(out, chapters))
-        write_index(out, chapters, data=data, data_label=label,
+        write_index(out, chapters, data=inputs.checksums, data_label=label,
                     report_pdf=report_pdf.REPORT_PDF if whole else None)
         if whole:
             report_pdf.write_report_pdf(out, chapters, built_at=source_date()[1] or now_iso(),

@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analysis.config import chapters_file
 from analysis.errors import DataError
-
-ENV_CHAPTERS_FILE = "MIGRATION_CHAPTERS_FILE"
 
 #: Parameter types the registry may declare, with what a value must look like.
 PARAMETER_TYPES: dict[str, str] = {
@@ -116,18 +115,6 @@ class Chapter:
     def defaults(self) -> dict[str, Any]:
         """The default value of every declared parameter."""
         return {name: spec.default for name, spec in self.parameters.items()}
-
-
-def chapters_file(path: str | os.PathLike[str] | None = None) -> Path:
-    """The registry file: ``path``, else ``MIGRATION_CHAPTERS_FILE``, else the project's."""
-    if path is not None and str(path) != "":
-        return Path(path).expanduser().resolve()
-    env = os.environ.get(ENV_CHAPTERS_FILE)
-    if env:
-        return Path(env).expanduser().resolve()
-    from analysis.config import CHAPTERS_FILE
-
-    return CHAPTERS_FILE
 
 
 def _check_type(value: Any, kind: str) -> bool:

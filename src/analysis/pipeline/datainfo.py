@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.config import DataChoice, resolve_data_dir
+from analysis.config import DataChoice, cache_dir, resolve_data_dir
 from analysis.errors import DataError
 from analysis.io import atomic_write_text
-from analysis.pipeline.fingerprint import FileHasher, cache_dir, data_checksums, digest
+from analysis.pipeline.fingerprint import FileHasher, data_checksums, digest
 
 
 def _years_of(directory: Path, table: str) -> dict[str, Any]:

@@ -27,7 +27,7 @@ import shutil
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,8 +36,9 @@ from typing import Any
 from analysis.io import sha256_file
 from analysis.pipeline import cache
 from analysis.pipeline.chapters import DATA_DIR_PARAMETER, declared_parameters
+from analysis.pipeline.records import BuildRecord, Status
 
-_EVENTS: Any = None  # a multiprocessing queue set by :func:`init_worker`
+_EVENTS: Any = None  # a multiprocessing queue set by :func:`set_event_queue`
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,9 @@ class Result:
     chapter : str
         Chapter id.
     status : str
-        ``"done"`` (executed), ``"exported"`` (drafts rewritten from the executed notebook),
-        ``"cached"`` (nothing to do) or ``"failed"``.
+        :class:`~analysis.pipeline.records.Status`: ``DONE`` (executed), ``EXPORTED``
+        (drafts rewritten from the executed notebook), ``CACHED`` (nothing to do),
+        ``FAILED`` or ``MISSING``.
     seconds : float
         Wall time in the worker.
     message : str
@@ -132,7 +134,7 @@ class Result:
     """
 
     chapter: str
-    status: str
+    status: Status
     seconds: float = 0.0
     message: str = ""
     failed_notebook: str | None = None
@@ -154,20 +156,20 @@ def prepare_process() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
-def init_worker(events: Any) -> None:
-    """Process-pool initializer: remember the queue that carries "running" events.
+def set_event_queue(events: Any) -> None:
+    """Send this process's "running"/"done"/"failed" events to ``events`` (a queue).
 
-    Also :func:`prepare_process`.
+    A runner whose workers are other processes calls this in each worker (the local
+    runner's pool initializer does); the queue carries ``(chapter, out, state)`` tuples.
     """
     global _EVENTS
     _EVENTS = events
-    prepare_process()
 
 
-def _notify(task: Task, state: str) -> None:
+def _notify(task: Task, state: Status) -> None:
     if _EVENTS is not None:
         with contextlib.suppress(Exception):
-            _EVENTS.put((task.chapter, task.out, state))
+            _EVENTS.put((task.chapter, task.out, str(state)))
 
 
 @contextlib.contextmanager
@@ -224,14 +226,21 @@ def _execute(task: Task, tmp: Path) -> Any:
         number = _source_cell_number(task, exc.cell_index)
         raise ChapterError(
             f"cell {number} (In [{exc.exec_count}]) of {task.label}:\n"
-            f"  {exc.ename}: {_one_line(exc.evalue)}"
+            f"  {exc.ename}: {one_line(exc.evalue)}"
         ) from None
     except Exception as exc:  # kernel died, timeout, bad notebook JSON …
         raise ChapterError(f"{task.label} could not be executed:\n"
-                           f"  {type(exc).__name__}: {_one_line(str(exc))}") from None
+                           f"  {type(exc).__name__}: {one_line(str(exc))}") from None
 
 
-def _one_line(text: str, limit: int = 300) -> str:
+def one_line(text: object, limit: int = 300) -> str:
+    """``text`` on one line, whitespace collapsed, cut to ``limit`` characters with "…".
+
+    >>> one_line("a  b", 3)
+    'a b'
+    >>> one_line("abcdef", 4)
+    'abc…'
+    """
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -311,7 +320,7 @@ def _export(task: Task, nb: Any) -> tuple[dict[str, bytes], list[str]]:
         files.update(_reuse_formats(task, nb))
     except Exception as exc:
         raise ChapterError(f"{task.label} ran, but its export failed:\n"
-                           f"  {type(exc).__name__}: {_one_line(str(exc))}") from exc
+                           f"  {type(exc).__name__}: {one_line(str(exc))}") from exc
     return files, warnings
 
 
@@ -420,15 +429,15 @@ def _fail(task: Task, start: float, message: str, tmp: Path) -> Result:
             "chapter": task.chapter, "exec_key": task.exec_key, "message": message,
             "failed_notebook": kept, "failed_at": task.built_at,
         })
-    _notify(task, "failed")
-    return Result(task.chapter, "failed", time.monotonic() - start, message, kept)
+    _notify(task, Status.FAILED)
+    return Result(task.chapter, Status.FAILED, time.monotonic() - start, message, kept)
 
 
 def run_task(task: Task) -> Result:
     """Build one chapter (see the module docstring); never raises for a chapter's failure."""
     start = time.monotonic()
     out = Path(task.out)
-    _notify(task, "running")
+    _notify(task, Status.RUNNING)
     tmp = out / cache.BUILD_DIR / "tmp" / f"{task.chapter}.{os.getpid()}.ipynb"
     tmp.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -453,7 +462,7 @@ def run_task(task: Task) -> Result:
         except Exception as exc:
             raise ChapterError(f"{task.label}: the provenance of its tables "
                                f"({', '.join(task.tables)}) could not be read: "
-                               f"{_one_line(str(exc))}") from exc
+                               f"{one_line(str(exc))}") from exc
         if task.mode == "run":
             files[f"{task.chapter}.ipynb"] = nbformat.writes(nb).encode("utf-8") + b"\n"
         outputs = _write_outputs(task, files)
@@ -465,27 +474,26 @@ def run_task(task: Task) -> Result:
                                   f"{exc.strerror or exc}{where}", tmp)
     except Exception as exc:  # a bug of the pipeline itself: still keep the others going
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return _fail(task, start, f"{task.label}: internal error: {_one_line(detail)}", tmp)
+        return _fail(task, start, f"{task.label}: internal error: {one_line(detail)}", tmp)
     seconds = time.monotonic() - start
-    record = {
-        "chapter": task.chapter, "title": _title(nb, task.title), "notebook": task.label,
-        "exec_key": task.exec_key, "export_key": task.export_key,
-        "parameters": task.shown, "data": task.data, "inputs": task.inputs,
-        "formats": sorted(task.formats), "outputs": outputs, "version": task.version,
-        "built_on": task.date, "built_at": task.built_at, "seconds": round(seconds, 2),
-        "warnings": warnings, "vintages": vintages,
-        "key_message": _first_message(nb),
-    }
+    record = BuildRecord(
+        chapter=task.chapter, title=_title(nb, task.title), notebook=task.label,
+        exec_key=task.exec_key, export_key=task.export_key,
+        parameters=task.shown, data=task.data, inputs=task.inputs,
+        formats=sorted(task.formats), outputs=outputs, version=task.version,
+        built_on=task.date, built_at=task.built_at, seconds=round(seconds, 2),
+        warnings=warnings, vintages=vintages, key_message=_first_message(nb),
+    )
     previous = cache.read_record(out, task.chapter)
     if task.mode == "export" and previous is not None:
-        record["built_at"] = previous.get("built_at", task.built_at)
-        record["seconds"] = previous.get("seconds", record["seconds"])
-    cache.write_json(cache.record_path(out, task.chapter), record)
+        record.built_at = previous.get("built_at", task.built_at)
+        record.seconds = previous.get("seconds", record.seconds)
+    cache.write_json(cache.record_path(out, task.chapter), record.to_json())
     cache.failed_marker_path(out, task.chapter).unlink(missing_ok=True)
     cache.failed_notebook_path(out, task.chapter).unlink(missing_ok=True)
     tmp.unlink(missing_ok=True)
-    _notify(task, "done")
-    return Result(task.chapter, "done" if task.mode == "run" else "exported", seconds,
+    _notify(task, Status.DONE)
+    return Result(task.chapter, Status.DONE if task.mode == "run" else Status.EXPORTED, seconds,
                   warnings=warnings)
 
 
@@ -498,100 +506,7 @@ def lost_result(task: Task, message: str) -> Result:
     cache.write_json(cache.failed_marker_path(Path(task.out), task.chapter),
                      {"chapter": task.chapter, "message": message, "exec_key": task.exec_key,
                       "failed_notebook": None, "failed_at": task.built_at})
-    return Result(task.chapter, "failed", 0.0, message)
-
-
-def run_pool(tasks: Sequence[Task], jobs: int, *,
-             on_running: Callable[[Task], None] | None = None,
-             on_result: Callable[[Task, Result], None] | None = None) -> list[Result]:
-    """Run tasks with :func:`run_task` on a pool of ``jobs`` spawned worker processes.
-
-    Each worker imports papermill and nbconvert once and then runs task after task; every
-    notebook still gets a fresh kernel.
-
-    A worker process that dies (killed, out of memory) breaks the whole pool: every task
-    still running or waiting in it is lost, not only the one that killed it. Those tasks run
-    again, one at a time, each in a fresh single-worker pool, so that only a task whose
-    process dies again fails.
-
-    Parameters
-    ----------
-    tasks : sequence of Task
-        What to run, in submission order.
-    jobs : int
-        Worker processes (at most one per task).
-    on_running : callable, optional
-        Called with a task when a worker starts it.
-    on_result : callable, optional
-        Called with a task and its result as each one finishes.
-
-    Returns
-    -------
-    list of Result
-        In completion order. A task whose worker process dies also when run alone gives a
-        ``failed`` result.
-    """
-    import multiprocessing as mp
-
-    ctx = mp.get_context("spawn")
-    events = ctx.Queue()
-    try:
-        results, lost = _pool_pass(tasks, jobs, ctx, events, on_running, on_result)
-        for task, _ in lost:  # one at a time: a worker that dies again is the task's own
-            again, still = _pool_pass([task], 1, ctx, events, on_running, on_result)
-            results += again
-            for t, exc in still:
-                result = lost_result(t, f"{t.label}: the worker process died "
-                                        f"({type(exc).__name__}), also when run alone")
-                if on_result is not None:
-                    on_result(t, result)
-                results.append(result)
-    finally:
-        events.close()
-    return results
-
-
-def _pool_pass(tasks: Sequence[Task], jobs: int, ctx: Any, events: Any,
-               on_running: Callable[[Task], None] | None,
-               on_result: Callable[[Task, Result], None] | None,
-               ) -> tuple[list[Result], list[tuple[Task, BaseException]]]:
-    """One process pool over ``tasks``: the results, and the tasks lost with a dead worker."""
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from queue import Empty
-
-    by_place = {(t.chapter, t.out): t for t in tasks}
-    results: list[Result] = []
-    lost: list[tuple[Task, BaseException]] = []
-
-    def drain() -> None:
-        while True:
-            try:
-                chapter, out, state = events.get_nowait()
-            except (Empty, OSError, ValueError):
-                return
-            task = by_place.get((chapter, out))
-            if state == "running" and task is not None and on_running is not None:
-                on_running(task)
-
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), mp_context=ctx,
-                             initializer=init_worker, initargs=(events,)) as pool:
-        futures = {pool.submit(run_task, task): task for task in tasks}
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-            drain()
-            for future in finished:
-                task = futures[future]
-                try:
-                    result = future.result()
-                except Exception as exc:  # a worker process died: the pool is broken
-                    lost.append((task, exc))
-                    continue
-                if on_result is not None:
-                    on_result(task, result)
-                results.append(result)
-    drain()
-    return results, lost
+    return Result(task.chapter, Status.FAILED, 0.0, message)
 
 
 def now_iso() -> str:

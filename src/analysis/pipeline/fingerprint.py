@@ -38,23 +38,12 @@ from typing import Any
 
 from analysis.io import atomic_write_text, regular_file, sha256_file
 
-ENV_CACHE_DIR = "MIGRATION_CACHE_DIR"
 _HASH_CACHE = "file-hashes.json"
 #: Bump to invalidate every recorded build (a change of what the key means).
 KEY_VERSION = 1
 #: A file changed less than this long before it was hashed is hashed again next time (the
 #: "racy" window of git: a rewrite within the timestamp granularity keeps mtime and ctime).
 RACY_SECONDS = 2.0
-
-
-def cache_dir() -> Path:
-    """The pipeline's cache directory (``MIGRATION_CACHE_DIR`` or ``.cache/migration-report``)."""
-    env = os.environ.get(ENV_CACHE_DIR)
-    if env:
-        return Path(env).expanduser().resolve()
-    from analysis.config import CACHE_DIR
-
-    return CACHE_DIR
 
 
 def digest(obj: Any) -> str:

@@ -7,37 +7,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from analysis.config import ENV_LOCK_TIMEOUT, lock_timeout
 from analysis.errors import ReportError
 
 LOCK_NAME = ".lock"
-ENV_LOCK_TIMEOUT = "MIGRATION_LOCK_TIMEOUT"
-#: Seconds a build waits for another build of the same output directory.
-DEFAULT_TIMEOUT = 120.0
 
 
 class BuildLocked(ReportError):
     """Another build holds the output directory for longer than the timeout."""
 
     exit_code = 3
-
-
-def lock_timeout(value: float | None = None) -> float:
-    """``value``, else ``MIGRATION_LOCK_TIMEOUT``, else :data:`DEFAULT_TIMEOUT` seconds."""
-    if value is not None:
-        return float(value)
-    env = os.environ.get(ENV_LOCK_TIMEOUT)
-    if not env:
-        return DEFAULT_TIMEOUT
-    try:
-        seconds = float(env)
-    except ValueError:
-        seconds = float("nan")
-    if not (0 <= seconds < 1e9):
-        from analysis.errors import ParameterError
-
-        raise ParameterError(f"{ENV_LOCK_TIMEOUT}={env[:40]!r} is not a number of seconds "
-                             "(e.g. 120)")
-    return seconds
 
 
 class OutputDirError(ReportError):

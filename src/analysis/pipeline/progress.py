@@ -1,55 +1,67 @@
-"""The live status of a build (one row per chapter) and the closing table.
+"""The one live display and the one closing table of ``run``, ``build`` and ``sweep``.
 
-States: ``queued``, ``running``, ``cached`` (nothing to do), ``exported`` (drafts rewritten
-from the executed notebook), ``done`` (executed), ``failed``, ``missing`` (no notebook yet).
-The live view is drawn only on a terminal; the closing table is always printed.
+States are :class:`~analysis.pipeline.records.Status` values: ``queued``, ``running``,
+``cached`` (nothing to do), ``exported`` (drafts rewritten from the executed notebook),
+``done`` (executed), ``failed``, ``missing`` (no notebook yet). The live view (counts, and a
+row per target while there are few) is drawn only on a terminal; the closing table is always
+printed.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from analysis.pipeline.records import Status
+
+__all__ = ["LABELS", "STYLES", "ClosingRow", "Progress", "closing_table"]
+
 STYLES = {
-    "queued": "dim", "running": "bold cyan", "cached": "green", "exported": "green",
-    "done": "bold green", "failed": "bold red", "missing": "dim",
+    Status.QUEUED: "dim", Status.RUNNING: "bold cyan", Status.CACHED: "green",
+    Status.EXPORTED: "green", Status.DONE: "bold green", Status.FAILED: "bold red",
+    Status.MISSING: "dim",
 }
 LABELS = {
-    "queued": "queued", "running": "running", "cached": "cached", "exported": "re-exported",
-    "done": "done", "failed": "FAILED", "missing": "no notebook",
+    Status.QUEUED: "queued", Status.RUNNING: "running", Status.CACHED: "cached",
+    Status.EXPORTED: "re-exported", Status.DONE: "done", Status.FAILED: "FAILED",
+    Status.MISSING: "no notebook",
 }
+#: Up to this many targets the live view shows one row each; beyond, only the counts.
+MAX_ROWS = 12
 
 
-class BuildProgress:
-    """A live table of chapter states (a no-op when ``live`` is false).
+class Progress:
+    """A live view of the targets' states (a no-op when ``live`` is false).
 
     Parameters
     ----------
     console : rich.console.Console
         Where to draw.
-    chapters : iterable of str
-        Chapter ids, in report order.
+    names : iterable of str
+        The targets (chapter ids, or a sweep's combination names), in order.
     live : bool
         Draw the live view (on a terminal).
     """
 
-    def __init__(self, console: Console, chapters: Iterable[str], live: bool) -> None:
+    def __init__(self, console: Console, names: Iterable[str], live: bool) -> None:
         self.console = console
-        self.states: dict[str, str] = {c: "queued" for c in chapters}
+        self.states: dict[str, Status] = {n: Status.QUEUED for n in names}
         self.started: dict[str, float] = {}
         self.seconds: dict[str, float] = {}
+        self._start = time.monotonic()
         self._live: Any = None
         if live:
             from rich.live import Live
 
             self._live = Live(self, console=console, refresh_per_second=4, transient=True)
 
-    def __enter__(self) -> BuildProgress:
+    def __enter__(self) -> Progress:
         if self._live is not None:
             self._live.__enter__()
         return self
@@ -58,55 +70,102 @@ class BuildProgress:
         if self._live is not None:
             self._live.__exit__(*exc)
 
-    def set(self, chapter: str, state: str, seconds: float | None = None) -> None:
-        """Record a new state of ``chapter`` (and its time, when finished)."""
-        self.states[chapter] = state
-        if state == "running":
-            self.started[chapter] = time.monotonic()
+    def set(self, name: str, state: Status | str, seconds: float | None = None) -> None:
+        """Record a new state of target ``name`` (and its time, when finished)."""
+        state = Status(state)
+        if state is Status.RUNNING and self.states.get(name, Status.QUEUED) is not Status.QUEUED:
+            return  # a late "running" event of a target that already finished
+        self.states[name] = state
+        if state is Status.RUNNING:
+            self.started[name] = time.monotonic()
         if seconds is not None:
-            self.seconds[chapter] = seconds
+            self.seconds[name] = seconds
 
-    def __rich__(self) -> Table:
+    def counts(self) -> dict[Status, int]:
+        """How many targets are in each state."""
+        found: dict[Status, int] = {}
+        for state in self.states.values():
+            found[state] = found.get(state, 0) + 1
+        return found
+
+    def __rich__(self) -> Group:
+        counts = self.counts()
+        finished = sum(n for s, n in counts.items() if s not in (Status.QUEUED, Status.RUNNING))
+        parts = [f"{n} {LABELS[s]}" for s, n in sorted(counts.items())]
+        head = Text(f"{finished}/{len(self.states)} · {' · '.join(parts)} · "
+                    f"{time.monotonic() - self._start:.0f} s", style="bold")
+        if len(self.states) > MAX_ROWS:
+            return Group(head)
         table = Table(box=None, show_header=False, pad_edge=False)
-        table.add_column("chapter", style="bold")
+        table.add_column("target", style="bold")
         table.add_column("state")
         table.add_column("time", justify="right")
-        for chapter, state in self.states.items():
-            if state == "running":
-                shown = f"{time.monotonic() - self.started.get(chapter, time.monotonic()):.0f} s"
-            elif chapter in self.seconds:
-                shown = f"{self.seconds[chapter]:.1f} s"
+        for name, state in self.states.items():
+            if state is Status.RUNNING:
+                shown = f"{time.monotonic() - self.started.get(name, time.monotonic()):.0f} s"
+            elif name in self.seconds:
+                shown = f"{self.seconds[name]:.1f} s"
             else:
                 shown = ""
-            table.add_row(chapter, Text(LABELS[state], style=STYLES[state]), shown)
-        return table
+            table.add_row(name, Text(LABELS[state], style=STYLES[state]), shown)
+        return Group(head, table)
 
 
-def summary_table(rows: list[dict[str, Any]], total: float) -> Table:
-    """The closing table: chapter, status, seconds, and where the draft is.
+@dataclass(frozen=True)
+class ClosingRow:
+    """One line of the closing table.
+
+    Attributes
+    ----------
+    name : str
+        The target (chapter id, or combination name).
+    status : Status
+        Its outcome.
+    seconds : float, optional
+        Its time (``None``: not shown); a cached target shows its recorded time in brackets.
+    output : str
+        Where its draft (or its failed notebook) is.
+    """
+
+    name: str
+    status: Status
+    seconds: float | None
+    output: str = ""
+
+
+def closing_table(rows: Sequence[ClosingRow], *, noun: str, total: float,
+                  title: str = "", where: str = "") -> Table:
+    """The closing table of every command: target, status, seconds, output.
 
     Parameters
     ----------
-    rows : list of dict
-        ``{"chapter", "title", "status", "seconds", "output"}`` per chapter.
+    rows : sequence of ClosingRow
+        In target order.
+    noun : str
+        What a target is (``"chapter"``, ``"combination"``): the first column and the title.
     total : float
         Wall time of the whole command.
+    title : str
+        Put before the counts (a sweep's chapter id).
+    where : str
+        Where the targets ran (the runner's description), shown in brackets.
     """
-    counts: dict[str, int] = {}
+    counts: dict[Status, int] = {}
     for row in rows:
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
+        counts[row.status] = counts.get(row.status, 0) + 1
     summary = ", ".join(f"{n} {LABELS[s]}" for s, n in sorted(counts.items()))
-    table = Table(title=f"{len(rows)} chapter(s): {summary} in {total:.1f} s",
-                  title_justify="left")
-    table.add_column("chapter")
+    caption = f"{len(rows)} {noun}(s): {summary} in {total:.1f} s"
+    if where:
+        caption += f" ({where})"
+    table = Table(title=f"{title}: {caption}" if title else caption, title_justify="left")
+    table.add_column(noun)
     table.add_column("status")
     table.add_column("seconds", justify="right")
     table.add_column("output")
     for row in rows:
-        status = row["status"]
-        seconds = "" if row.get("seconds") is None else f"{row['seconds']:.1f}"
-        if status == "cached":
-            seconds = f"({seconds})" if seconds else ""
-        table.add_row(row["chapter"], Text(LABELS[status], style=STYLES[status]), seconds,
-                      row.get("output", ""))
+        seconds = "" if row.seconds is None else f"{row.seconds:.1f}"
+        if row.status is Status.CACHED and seconds:
+            seconds = f"({seconds})"
+        table.add_row(row.name, Text(LABELS[row.status], style=STYLES[row.status]), seconds,
+                      row.output)
     return table

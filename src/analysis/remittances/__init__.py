@@ -81,7 +81,6 @@ from analysis.remittances.levels import (
     world_change,
     world_total,
 )
-from analysis.remittances.levels import GDP as GDP  # an attribute, as before; not in __all__
 from analysis.remittances.models import drift_forecast
 from analysis.remittances.plots import (
     plot_counterfactual,

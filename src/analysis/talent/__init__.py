@@ -76,30 +76,16 @@ from analysis.talent.chapter import (
     user_paths,
     weights_without_effect,
 )
-from analysis.talent.index import _RANK_TOL as _RANK_TOL
-from analysis.talent.index import _RESERVED as _RESERVED
-from analysis.talent.index import AGGREGATIONS as AGGREGATIONS
 from analysis.talent.index import (
+    AGGREGATIONS,
     GEOMETRIC_EPSILON,
+    NORMALISATIONS,
     RANK_QUANTILES,
     TalentDataWarning,
     composite_index,
     method_ranks,
     rank_uncertainty,
 )
-from analysis.talent.index import NORMALISATIONS as NORMALISATIONS
-from analysis.talent.index import _aggregate as _aggregate
-from analysis.talent.index import _check_epsilon as _check_epsilon
-from analysis.talent.index import _check_method as _check_method
-from analysis.talent.index import _impute as _impute
-from analysis.talent.index import _normalise as _normalise
-from analysis.talent.index import _positive as _positive
-from analysis.talent.index import _prepare as _prepare
-from analysis.talent.index import _Prepared as _Prepared
-from analysis.talent.index import _rank_desc as _rank_desc
-from analysis.talent.index import _ready as _ready
-from analysis.talent.indicators import _MAPPING_KEYS as _MAPPING_KEYS
-from analysis.talent.indicators import _MISSING_TOKENS as _MISSING_TOKENS
 from analysis.talent.indicators import (
     DEFAULT_MAX_AGE,
     DEFAULT_PROXIES,
@@ -115,9 +101,9 @@ from analysis.talent.indicators import (
     parse_weights,
     subset_countries,
 )
-from analysis.talent.indicators import _latest as _latest
 
 __all__ = [
+    "AGGREGATIONS",
     "DEFAULT_MAX_AGE",
     "DEFAULT_PROXIES",
     "DERIVED_INDICATORS",
@@ -125,6 +111,7 @@ __all__ = [
     "ICMPD_MEMBER_STATES",
     "INDICATOR_LABELS",
     "ITA_DIMENSIONS",
+    "NORMALISATIONS",
     "NOT_USED",
     "OECD_COMPARATORS",
     "RANK_QUANTILES",
