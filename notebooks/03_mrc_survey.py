@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Migrant Resource Centre survey
 #
-# How aware are people who consider migrating of the legal ways to do so, where do they get their information, and how many pay recruitment fees? Design-based estimates from the Migrant Resource Centre survey in Afghanistan, Bangladesh and Pakistan - run on a clearly labelled **synthetic** survey unless a survey file and its codebook are given.
+# How aware are people who consider migrating of the legal ways to do so, where do they get their information, and how many pay recruitment fees? Design-based estimates from the Migrant Resource Centre survey in Afghanistan, Bangladesh and Pakistan, run on a clearly labelled **synthetic** survey unless a survey file and its codebook are given.
 
 # %% tags=["parameters"]
 survey_path: str = ""  # Survey microdata (CSV, XLSX, SAV, DTA); '' : synthetic
@@ -206,7 +206,7 @@ else:
 # %% [markdown]
 # ## Recruitment fees
 #
-# The share of respondents who have paid, or been asked to pay, a recruitment fee - by country and by main source of information.
+# The share of respondents who have paid, or been asked to pay, a recruitment fee, by country and by main source of information.
 
 # %%
 fee_cols = {"estimate": "Share paid or asked", "ci_low": f"{ci_label} low",
