@@ -166,6 +166,13 @@ ForceOption = Annotated[
     bool, typer.Option("--force", metavar="", show_default=False,
                        help="Run even the chapters whose inputs did not change (a flag)."),
 ]
+RunnerOption = Annotated[
+    str | None,
+    typer.Option("--runner", envvar="MIGRATION_RUNNER", show_default=False,
+                 help="Where chapters run: warm (default: local workers that keep a kernel "
+                 "warm), local (a new kernel per notebook), dask (with --scheduler), or a "
+                 "runner another package registers."),
+]
 ChaptersOption = Annotated[
     Path | None,
     typer.Option("--chapters", help="Chapters registry (default: MIGRATION_CHAPTERS_FILE or "
@@ -175,7 +182,7 @@ ChaptersOption = Annotated[
 
 def _build(chapters: list[str] | None, params: list[str] | None, *, data_dir: Path | None,
            out_dir: Path | None, to: str, jobs: int | None, force: bool,
-           registry: Path | None) -> None:
+           registry: Path | None, runner: str | None = None) -> None:
     from analysis.config import REPORTS_DIR
     from analysis.errors import ChapterFailed
     from analysis.pipeline.build import BuildOptions, build, parse_formats
@@ -183,7 +190,8 @@ def _build(chapters: list[str] | None, params: list[str] | None, *, data_dir: Pa
 
     options = BuildOptions(out=out_dir if chapters else out_dir or REPORTS_DIR,
                            data_dir=data_dir, jobs=jobs,
-                           force=force, formats=parse_formats(to), chapters_file=registry)
+                           force=force, formats=parse_formats(to), chapters_file=registry,
+                           runner=runner or None)
     report = build(chapters, parse_assignments(params), options=options, console=out)
     if report.failed:
         names = ", ".join(r.chapter for r in report.failed)
@@ -201,10 +209,11 @@ def run(
     to: ToOption = "all",
     force: ForceOption = False,
     chapters: ChaptersOption = None,
+    runner: RunnerOption = None,
 ) -> None:
     """Run one chapter with parameters; write its drafts, key figures and the index."""
     _build([chapter], param, data_dir=data_dir, out_dir=out_dir, to=to, jobs=1, force=force,
-           registry=chapters)
+           registry=chapters, runner=runner)
 
 
 @app.command("build")
@@ -215,10 +224,11 @@ def build_all(
     force: ForceOption = False,
     to: ToOption = "all",
     chapters: ChaptersOption = None,
+    runner: RunnerOption = None,
 ) -> None:
     """Run every chapter whose notebook exists (unchanged ones are skipped); write the index."""
     _build(None, None, data_dir=data_dir, out_dir=out_dir, to=to, jobs=jobs, force=force,
-           registry=chapters)
+           registry=chapters, runner=runner)
 
 
 @app.command("chapters")
@@ -278,6 +288,7 @@ def sweep_cmd(
     force: ForceOption = False,
     to: ToOption = "html,markdown",
     chapters: ChaptersOption = None,
+    runner: RunnerOption = None,
 ) -> None:
     """Run one chapter for every combination of parameter values; write an index and a CSV."""
     from analysis.config import REPORTS_DIR
@@ -288,7 +299,8 @@ def sweep_cmd(
 
     options = SweepOptions(out=out_dir or REPORTS_DIR / "sweeps" / chapter, data_dir=data_dir,
                            jobs=jobs, force=force, formats=parse_formats(to),
-                           chapters_file=chapters, scheduler=scheduler or None)
+                           chapters_file=chapters, scheduler=scheduler or None,
+                           runner=runner or None)
     report = sweep(chapter, parse_over(over), parse_assignments(param), options=options,
                    console=out)
     if report.failed:

@@ -10,8 +10,11 @@ then an environment variable, then a default.
 - the build cache: ``MIGRATION_CACHE_DIR``, ``.cache/migration-report`` (:func:`cache_dir`);
 - the wait for another build's lock: ``MIGRATION_LOCK_TIMEOUT``, 120 s (:func:`lock_timeout`);
 - worker processes: ``--jobs``, one per core (:func:`resolve_jobs`);
-- the runner: ``MIGRATION_RUNNER``, ``dask`` with a scheduler, else ``local``
+- the runner: ``--runner``, ``MIGRATION_RUNNER``, ``dask`` with a scheduler, else ``warm``
   (:func:`resolve_runner`);
+- a warm kernel's life: ``MIGRATION_WARM_MAX_RUNS`` notebooks (100) and
+  ``MIGRATION_WARM_MAX_MB`` of memory (1200) before it is started again
+  (:func:`warm_limits`);
 - the Dask scheduler: ``--scheduler``, ``DASK_SCHEDULER_ADDRESS`` (:func:`resolve_scheduler`);
 - the footer date and build time: ``SOURCE_DATE_EPOCH``, now (:func:`source_date`).
 
@@ -42,6 +45,14 @@ ENV_LOCK_TIMEOUT = "MIGRATION_LOCK_TIMEOUT"
 #: Seconds a build waits for another build of the same output directory.
 DEFAULT_LOCK_TIMEOUT = 120.0
 ENV_CHAPTERS_FILE = "MIGRATION_CHAPTERS_FILE"
+ENV_WARM_MAX_RUNS = "MIGRATION_WARM_MAX_RUNS"
+ENV_WARM_MAX_MB = "MIGRATION_WARM_MAX_MB"
+#: Notebooks a warm kernel runs before it is started again.
+DEFAULT_WARM_MAX_RUNS = 100
+#: Resident memory (MB) above which a warm kernel is started again after a run.
+DEFAULT_WARM_MAX_MB = 1200.0
+#: The runner when none is asked for and no Dask scheduler is set.
+DEFAULT_RUNNER = "warm"
 
 
 def _find_root() -> Path:
@@ -170,12 +181,40 @@ def resolve_runner(runner: str | None = None, scheduler: str | None = None) -> s
     """The runner's name (:mod:`analysis.pipeline.runners`).
 
     ``runner`` when given, else ``MIGRATION_RUNNER``, else ``dask`` when a scheduler address
-    is set (:func:`resolve_scheduler`), else ``local``.
+    is set (:func:`resolve_scheduler`), else :data:`DEFAULT_RUNNER` (``warm``).
     """
     value = runner or os.environ.get(ENV_RUNNER, "").strip()
     if value:
         return value
-    return "dask" if resolve_scheduler(scheduler) else "local"
+    return "dask" if resolve_scheduler(scheduler) else DEFAULT_RUNNER
+
+
+def _positive_env(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (0 < value < 1e12):
+        raise ParameterError(f"{name}={raw[:40]!r} is not a positive number")
+    return value
+
+
+def warm_limits() -> tuple[int, float]:
+    """``(runs, MB)`` after which a warm kernel is started again.
+
+    From ``MIGRATION_WARM_MAX_RUNS`` (default 100) and ``MIGRATION_WARM_MAX_MB`` (default
+    1200).
+
+    Raises
+    ------
+    ParameterError
+        When either is set but not a positive number.
+    """
+    return (int(_positive_env(ENV_WARM_MAX_RUNS, DEFAULT_WARM_MAX_RUNS)),
+            _positive_env(ENV_WARM_MAX_MB, DEFAULT_WARM_MAX_MB))
 
 
 def source_date() -> tuple[str | None, str | None]:

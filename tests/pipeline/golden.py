@@ -33,15 +33,16 @@ def _cli(*args: str) -> None:
                            f"{done.stdout}\n{done.stderr}")
 
 
-def build_all(out: Path, jobs: int = 2) -> None:
-    """Build the report, the country brief and the sweep into ``out`` (snapshot data)."""
+def build_all(out: Path, jobs: int = 2, runner: str = "local") -> None:
+    """Build the report, the country brief and the sweep into ``out`` (snapshot data).
+
+    ``runner`` is where the notebooks run: ``local`` (a new kernel each) or ``warm``.
+    """
     data = str(ROOT / "data" / "snapshot")
-    _cli("build", "--out", str(out / "report"), "--jobs", str(jobs), "--force",
-         "--data-dir", data, "--to", "html,markdown")
-    _cli("run", "country_brief", "--out", str(out / "report"), "--force",
-         "--data-dir", data, "--to", "html,markdown")
-    _cli("sweep", *SWEEP, "--out", str(out / "sweep"), "--jobs", str(jobs), "--force",
-         "--data-dir", data, "--to", "html,markdown")
+    common = ["--force", "--data-dir", data, "--to", "html,markdown", "--runner", runner]
+    _cli("build", "--out", str(out / "report"), "--jobs", str(jobs), *common)
+    _cli("run", "country_brief", "--out", str(out / "report"), *common)
+    _cli("sweep", *SWEEP, "--out", str(out / "sweep"), "--jobs", str(jobs), *common)
 
 
 def _sha(path: Path) -> str:

@@ -6,6 +6,10 @@ change of the outputs. The recorded sweep runs the country brief for PAK in 2020
 report's ``run country_brief`` also builds: both must give the same key figures and the same
 Markdown draft (the HTML drafts differ only in their navigation links: the report's links
 its neighbouring chapters, the sweep's its index one folder up).
+
+Everything is built twice: with a new kernel per notebook (the ``local`` runner, as the files
+were recorded) and in warm kernels (the ``warm`` runner, the default), and both must give the
+recorded bytes.
 """
 
 from __future__ import annotations
@@ -19,10 +23,10 @@ from .golden import GOLDEN, build_all, collect
 pytestmark = pytest.mark.notebooks
 
 
-@pytest.fixture(scope="module")
-def fresh(tmp_path_factory):
-    out = tmp_path_factory.mktemp("golden")
-    build_all(out)
+@pytest.fixture(scope="module", params=["local", "warm"])
+def fresh(request, tmp_path_factory):
+    out = tmp_path_factory.mktemp(f"golden-{request.param}")
+    build_all(out, runner=request.param)
     return collect(out)
 
 

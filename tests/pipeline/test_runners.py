@@ -27,7 +27,7 @@ SNAPSHOT = ROOT / "data" / "snapshot"
 def test_runner_precedence_argument_then_environment_then_scheduler(monkeypatch):
     monkeypatch.delenv("MIGRATION_RUNNER", raising=False)
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
-    assert resolve_runner() == "local"
+    assert resolve_runner() == "warm"
     assert resolve_runner(scheduler="tcp://h:1") == "dask"
     monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://env:2")
     assert resolve_scheduler() == "tcp://env:2" and resolve_runner() == "dask"
@@ -44,15 +44,31 @@ def test_jobs_default_to_the_cores_and_refuse_zero():
 
 
 def test_unknown_runner_names_the_registered_ones():
-    assert {"local", "dask"} <= set(available_runners())
-    with pytest.raises(ParameterError, match="unknown runner 'warm'.*local, dask"):
-        get_runner("warm", RunnerSettings())
+    assert available_runners()[:3] == ["warm", "local", "dask"]
+    with pytest.raises(ParameterError, match="unknown runner 'wram'.*warm, local, dask"):
+        get_runner("wram", RunnerSettings())
 
 
-def test_local_runner_describes_its_workers():
+def test_warm_limits_come_from_the_environment_and_refuse_nonsense(monkeypatch):
+    from analysis.config import warm_limits
+
+    monkeypatch.delenv("MIGRATION_WARM_MAX_RUNS", raising=False)
+    monkeypatch.delenv("MIGRATION_WARM_MAX_MB", raising=False)
+    assert warm_limits() == (100, 1200.0)
+    monkeypatch.setenv("MIGRATION_WARM_MAX_RUNS", "5")
+    monkeypatch.setenv("MIGRATION_WARM_MAX_MB", "800")
+    assert warm_limits() == (5, 800.0)
+    monkeypatch.setenv("MIGRATION_WARM_MAX_MB", "lots")
+    with pytest.raises(ParameterError, match="MIGRATION_WARM_MAX_MB='lots' is not a positive"):
+        warm_limits()
+
+
+def test_local_runners_describe_their_workers():
     with get_runner("local", RunnerSettings(jobs=4)) as runner:
         assert runner.describe(2) == "local process pool, 2 worker(s)"
         assert runner.describe(9) == "local process pool, 4 worker(s)"
+    with get_runner("warm", RunnerSettings(jobs=4)) as runner:
+        assert runner.describe(1) == "1 warm kernel(s), local"
 
 
 def test_the_dask_runner_needs_an_address():

@@ -36,6 +36,7 @@ from analysis.config import (
     resolve_scheduler,
     shown_path,
     source_date,
+    warm_limits,
 )
 from analysis.errors import ParameterError, ReportError
 from analysis.pipeline import cache, report_pdf
@@ -277,8 +278,10 @@ def write_index(out: Path, chapters: dict[str, Chapter], *, data: dict[str, str]
 def open_runner(options: BuildOptions, console: Console) -> Runner:
     """The runner ``options`` ask for, resolved in :mod:`analysis.config` (not yet entered)."""
     scheduler = resolve_scheduler(options.scheduler)
+    max_runs, max_mb = warm_limits()
     settings = RunnerSettings(jobs=resolve_jobs(options.jobs), address=scheduler,
-                              console=console)
+                              console=console, warm_max_runs=max_runs,
+                              warm_max_memory_mb=max_mb)
     return get_runner(resolve_runner(options.runner, scheduler), settings)
 
 

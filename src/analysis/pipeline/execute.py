@@ -31,12 +31,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analysis.io import sha256_file
 from analysis.pipeline import cache
 from analysis.pipeline.chapters import DATA_DIR_PARAMETER, declared_parameters
 from analysis.pipeline.records import BuildRecord, Status
+
+if TYPE_CHECKING:
+    from analysis.pipeline.kernels import KernelSession
 
 _EVENTS: Any = None  # a multiprocessing queue set by :func:`set_event_queue`
 
@@ -198,29 +201,30 @@ def _source_cell_number(task: Task, cell_index: int) -> int:
     return cell_index + (0 if injected < 0 or cell_index < injected else -1) + 1
 
 
-#: Environment variables that cap the threads of numerical libraries inside a kernel.
+#: Environment variables that cap the threads of numerical libraries inside a kernel
+#: (one each: :func:`analysis.pipeline.kernels.kernel_environment`).
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _execute(task: Task, tmp: Path) -> Any:
+def _execute(task: Task, tmp: Path, session: KernelSession | None = None) -> Any:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    from analysis.pipeline.kernels import ENGINE, kernel_environment
+
     params = {**task.parameters, DATA_DIR_PARAMETER: task.data_dir}
-    os.environ["PYTHONHASHSEED"] = "0"
-    os.environ["MPLBACKEND"] = "Agg"
-    os.environ["MIGRATION_DATA_DIR"] = task.data_dir
-    # One BLAS thread per kernel: chapters already run in parallel, one per core, and
-    # OpenBLAS threads spinning on the tiny matrices of the time-series fits made the
-    # remittances chapter eight times slower (25.8 s against 3.2 s for its counterfactual).
-    for var in BLAS_THREAD_VARIABLES:
-        os.environ.setdefault(var, "1")
+    engine: dict[str, Any] = {}
     try:
+        if session is None:  # a new kernel inherits this process's environment
+            os.environ.update(kernel_environment(task.data_dir))
+        else:  # the warm kernel, reset to the state of a new one
+            session.prepare(task.notebook, task.data_dir, task.kernel)
+            engine = {"engine_name": ENGINE, "session": session}
         return pm.execute_notebook(
             task.notebook, str(tmp), parameters=params, kernel_name=task.kernel,
-            progress_bar=False, log_output=False, request_save_on_cell_execute=True,
+            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
             cwd=str(Path(task.notebook).parent), execution_timeout=task.cell_timeout,
-            shutdown_kernel="immediate",
+            shutdown_kernel="immediate", **engine,
         )
     except PapermillExecutionError as exc:
         number = _source_cell_number(task, exc.cell_index)
@@ -433,8 +437,13 @@ def _fail(task: Task, start: float, message: str, tmp: Path) -> Result:
     return Result(task.chapter, Status.FAILED, time.monotonic() - start, message, kept)
 
 
-def run_task(task: Task) -> Result:
-    """Build one chapter (see the module docstring); never raises for a chapter's failure."""
+def run_task(task: Task, session: KernelSession | None = None) -> Result:
+    """Build one chapter (see the module docstring); never raises for a chapter's failure.
+
+    With ``session`` (a warm kernel, :mod:`analysis.pipeline.kernels`) the notebook runs in
+    that kernel, reset to the state of a new one; the session restarts its kernel after a
+    failure. Without, papermill starts a kernel for this notebook alone.
+    """
     start = time.monotonic()
     out = Path(task.out)
     _notify(task, Status.RUNNING)
@@ -454,8 +463,19 @@ def run_task(task: Task) -> Result:
                                    f"{DATA_DIR_PARAMETER} must be assigned there)")
             log = out / cache.BUILD_DIR / "logs" / f"{task.chapter}.log"
             log.unlink(missing_ok=True)
-            with _stderr_to(log):
-                nb = _execute(task, tmp)
+            if session is None:
+                with _stderr_to(log):
+                    nb = _execute(task, tmp)
+            else:
+                start, ok = session.log_position(), False
+                try:
+                    nb = _execute(task, tmp, session)
+                    ok = True
+                finally:  # this notebook's share of the kernel's chatter, as a new kernel's
+                    with contextlib.suppress(OSError):
+                        log.parent.mkdir(parents=True, exist_ok=True)
+                        log.write_bytes(session.log_since(start))
+                    session.finished(ok=ok)
         files, warnings = _export(task, nb)
         try:
             vintages = _vintages(task)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,14 +38,43 @@ def _adapter(data_dir: str | os.PathLike[str] | None) -> tuple[Path, SourceAdapt
     return directory, registry.for_directory(directory)
 
 
-def _stamp(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
-    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) if p.is_file()
-                 else (str(p), -1, -1) for p in paths)
+@lru_cache(maxsize=256)
+def _file_checksum(path: str, mtime_ns: int, size: int) -> str:
+    """SHA-256 of a file, computed once per version of it (its time and size)."""
+    return sha256_file(Path(path)) if size >= 0 else ""
 
 
-@lru_cache(maxsize=16)
-def _read_cached(directory: Path, adapter_name: str, table: str, stamp: tuple) -> pd.DataFrame:
-    return registry.get(adapter_name).read(directory, table)
+def _checksums(paths: list[Path]) -> tuple[tuple[str, str], ...]:
+    """``(file name, SHA-256)`` of each source file of a table ("" for a missing one)."""
+    out = []
+    for p in paths:
+        try:
+            st = p.stat()
+            key = (str(p), st.st_mtime_ns, st.st_size) if p.is_file() else (str(p), -1, -1)
+        except OSError:
+            key = (str(p), -1, -1)
+        out.append((p.name, _file_checksum(*key)))
+    return tuple(out)
+
+
+#: Canonical tables read in this process: (adapter, table, checksums) -> validated frame.
+_TABLES: OrderedDict[tuple[str, str, tuple[tuple[str, str], ...]], pd.DataFrame] = OrderedDict()
+#: Tables kept in memory (a warm kernel keeps each data vintage's tables).
+_TABLES_KEPT = 16
+
+
+def _read_cached(directory: Path, adapter: SourceAdapter, table: str) -> pd.DataFrame:
+    """The validated table, read once per content (keyed by its files' checksums)."""
+    key = (adapter.name, table, _checksums(adapter.files(directory, table)))
+    if key in _TABLES:
+        _TABLES.move_to_end(key)
+        return _TABLES[key]
+    frame = adapter.read(directory, table)
+    if all(sha for _, sha in key[2]):  # a table with a missing file is never kept
+        _TABLES[key] = frame
+        while len(_TABLES) > _TABLES_KEPT:
+            _TABLES.popitem(last=False)
+    return frame
 
 
 def load_table(table: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
@@ -61,7 +91,8 @@ def load_table(table: str, data_dir: str | os.PathLike[str] | None = None) -> pd
     Returns
     -------
     DataFrame
-        A copy the caller may modify; repeated loads in one process are served from memory.
+        A copy the caller may modify; repeated loads in one process (a warm kernel's
+        notebooks) are served from memory, keyed by the checksums of the table's files.
 
     Raises
     ------
@@ -71,8 +102,7 @@ def load_table(table: str, data_dir: str | os.PathLike[str] | None = None) -> pd
     if table not in TABLES:
         raise KeyError(f"unknown table {table!r}; known: {', '.join(TABLES)}")
     directory, adapter = _adapter(data_dir)
-    stamp = _stamp(adapter.files(directory, table))
-    return _read_cached(directory, adapter.name, table, stamp).copy(deep=False)
+    return _read_cached(directory, adapter, table).copy(deep=False)
 
 
 def provenance(table: str, data_dir: str | os.PathLike[str] | None = None) -> Provenance:

@@ -6,13 +6,18 @@ the outputs are written. A runner only decides *where* :func:`~analysis.pipeline
 runs; what a run does and writes is the same everywhere.
 
 Built-in runners
+    ``warm`` (the default)
+        A pool of local worker processes, each keeping one kernel warm for notebook after
+        notebook (:mod:`.warm`).
     ``local``
-        A pool of spawned worker processes on this machine (:mod:`.local`).
+        A pool of spawned worker processes on this machine, a new kernel per notebook
+        (:mod:`.local`).
     ``dask``
-        One Dask task per target on a Dask cluster (:mod:`.dask`).
+        One Dask task per target on a Dask cluster, whose workers keep a kernel warm through
+        a worker plugin (:mod:`.dask`).
 
-More runners (e.g. a pool of warm kernels) register with :func:`register_runner`, or from
-another package through the entry-point group ``analysis.runners`` (name -> a factory).
+More runners register with :func:`register_runner`, or from another package through the
+entry-point group ``analysis.runners`` (name -> a factory).
 
 The runner contract
     A runner is made by a *factory* called with keyword settings (:class:`RunnerSettings`)
@@ -70,11 +75,17 @@ class RunnerSettings:
         The address of a cluster (``dask``: ``tcp://host:8786``).
     console : rich.console.Console, optional
         Where a runner may print a warning.
+    warm_max_runs : int
+        Notebooks a warm kernel runs before it is started again.
+    warm_max_memory_mb : float
+        Memory (MB) above which a warm kernel is started again after a run.
     """
 
     jobs: int = 1
     address: str | None = None
     console: Console | None = None
+    warm_max_runs: int = 100
+    warm_max_memory_mb: float = 1200.0
 
 
 class Runner(Protocol):
@@ -102,15 +113,24 @@ def register_runner(name: str, factory: Callable[..., Runner]) -> None:
     _FACTORIES[name] = factory
 
 
+def _lazy(module: str, name: str) -> Callable[..., Runner]:
+    """A factory that imports ``module`` only when the runner is made (Dask is heavy)."""
+
+    def factory(settings: RunnerSettings) -> Runner:
+        from importlib import import_module
+
+        runner: Callable[..., Runner] = getattr(import_module(module), name)
+        return runner(settings)
+
+    return factory
+
+
 def _builtin() -> None:
-    if "local" not in _FACTORIES:
-        from analysis.pipeline.runners.local import LocalRunner
-
-        register_runner("local", LocalRunner)
-    if "dask" not in _FACTORIES:
-        from analysis.pipeline.runners.dask import DaskRunner
-
-        register_runner("dask", DaskRunner)
+    for name, module, factory in (("warm", "warm", "WarmRunner"),
+                                  ("local", "local", "LocalRunner"),
+                                  ("dask", "dask", "DaskRunner")):
+        if name not in _FACTORIES:
+            register_runner(name, _lazy(f"analysis.pipeline.runners.{module}", factory))
 
 
 def _entry_points() -> None:

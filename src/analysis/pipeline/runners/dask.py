@@ -10,6 +10,11 @@ and sends back what changed (:func:`run_detached`), which this process writes
 (:func:`apply_changes`). Start workers with one thread each (``dask worker ADDRESS --nthreads
 1 --nworkers N``): running a notebook changes the worker process's working directory and
 standard error.
+
+Each worker keeps one kernel warm, as the ``warm`` runner's workers do: the runner registers
+:class:`WarmKernelPlugin`, which gives every worker (those that join later too) a
+:class:`~analysis.pipeline.kernels.KernelSession`; :func:`run_detached` runs the notebook in
+it. The drafts and key figures are the same bytes as a local build's.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from analysis.pipeline import cache
 from analysis.pipeline.execute import Result, Task, lost_result, one_line
 from analysis.pipeline.runners import OnResult, OnRunning, RunnerSettings
 
-__all__ = ["CONNECT_TIMEOUT", "DaskRunner", "DetachedJob", "apply_changes", "run_detached"]
+__all__ = ["CONNECT_TIMEOUT", "DaskRunner", "DetachedJob", "WarmKernelPlugin", "apply_changes",
+           "run_detached"]
 
 #: Seconds to wait for the Dask scheduler to answer, and then for a first worker.
 CONNECT_TIMEOUT = 30.0
@@ -91,6 +97,7 @@ def run_detached(job: DetachedJob) -> tuple[Result, dict[str, bytes | None]]:
 
     from analysis.pipeline.execute import prepare_process, run_task
     from analysis.pipeline.fingerprint import package_digest
+    from analysis.pipeline.kernels import installed_session
 
     prepare_process()
     task = job.task
@@ -110,7 +117,8 @@ def run_detached(job: DetachedJob) -> tuple[Result, dict[str, bytes | None]]:
             here = Path(tmp) / "notebook" / here.name
             here.parent.mkdir()
             here.write_bytes(job.notebook)
-        result = run_task(replace(task, out=str(out), notebook=str(here)))
+        result = run_task(replace(task, out=str(out), notebook=str(here)),
+                          session=installed_session())
         if result.failed_notebook:
             kept = cache.failed_notebook_path(Path(task.out), task.chapter)
             result.failed_notebook = str(kept)
@@ -151,6 +159,45 @@ def apply_changes(out: Path, changes: Mapping[str, bytes | None]) -> None:
             parent = parent.parent
 
 
+def _plugin_base() -> type:
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    return WorkerPlugin
+
+
+class WarmKernelPlugin(_plugin_base()):  # type: ignore[misc]
+    """A Dask worker plugin that gives the worker one warm kernel (see the module docstring).
+
+    ``setup`` makes the worker's session (its kernel starts with the first notebook);
+    ``teardown`` stops the kernel.
+
+    Parameters
+    ----------
+    **settings
+        :class:`~analysis.pipeline.kernels.KernelSession` settings (``max_runs``,
+        ``max_memory_mb``).
+    """
+
+    name = "migration-report-warm-kernel"
+
+    def __init__(self, **settings: Any) -> None:
+        self.settings = settings
+
+    def setup(self, worker: Any) -> None:
+        """Make this worker's session (Dask calls it when the plugin reaches the worker)."""
+        from analysis.pipeline.execute import prepare_process
+        from analysis.pipeline.kernels import current_session
+
+        prepare_process()
+        current_session(**self.settings)
+
+    def teardown(self, worker: Any) -> None:
+        """Stop this worker's kernel."""
+        from analysis.pipeline.kernels import drop_session
+
+        drop_session()
+
+
 def _connect(address: str) -> Any:
     try:
         from dask.distributed import Client
@@ -183,9 +230,18 @@ class DaskRunner:
         self.address = settings.address
         self.console = settings.console
         self.client: Any = None
+        self.plugin = WarmKernelPlugin(max_runs=settings.warm_max_runs,
+                                       max_memory_mb=settings.warm_max_memory_mb)
 
     def __enter__(self) -> DaskRunner:
         self.client = _connect(self.address)
+        try:
+            self.client.register_plugin(self.plugin)
+        except Exception as exc:  # a worker that cannot take it runs cold kernels instead
+            if self.console is not None:
+                self.console.print(f"! the Dask workers run without warm kernels: "
+                                   f"{type(exc).__name__}: {one_line(exc)}", style="yellow",
+                                   soft_wrap=True)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -194,8 +250,8 @@ class DaskRunner:
             self.client = None
 
     def describe(self, n_tasks: int) -> str:
-        """``"Dask scheduler ADDRESS"``."""
-        return f"Dask scheduler {self.address}"
+        """``"Dask scheduler ADDRESS (warm kernels)"``."""
+        return f"Dask scheduler {self.address} (warm kernels)"
 
     def run(self, tasks: Sequence[Task], on_running: OnRunning | None = None,
             on_result: OnResult | None = None) -> list[Result]:

@@ -7,7 +7,7 @@ workers send "running" events over a queue, so the progress display shows what r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from analysis.pipeline.execute import Result, Task, lost_result, prepare_process, run_task
@@ -48,7 +48,10 @@ def _init_worker(events: Any) -> None:
 
 def run_pool(tasks: Sequence[Task], jobs: int, *,
              on_running: OnRunning | None = None,
-             on_result: OnResult | None = None) -> list[Result]:
+             on_result: OnResult | None = None,
+             work: Callable[[Task], Result] = run_task,
+             initializer: Callable[..., None] = _init_worker,
+             initargs: tuple[Any, ...] = ()) -> list[Result]:
     """Run tasks with :func:`run_task` on a pool of ``jobs`` spawned worker processes.
 
     Each worker imports papermill and nbconvert once and then runs task after task; every
@@ -69,6 +72,12 @@ def run_pool(tasks: Sequence[Task], jobs: int, *,
         Called with a task when a worker starts it.
     on_result : callable, optional
         Called with a task and its result as each one finishes.
+    work : callable
+        What a worker runs for each task (a module-level function: it is pickled by name).
+    initializer : callable
+        Run once in each worker, with the event queue and then ``initargs``.
+    initargs : tuple
+        More arguments of ``initializer``.
 
     Returns
     -------
@@ -81,9 +90,10 @@ def run_pool(tasks: Sequence[Task], jobs: int, *,
     ctx = mp.get_context("spawn")
     events = ctx.Queue()
     try:
-        results, lost = _pool_pass(tasks, jobs, ctx, events, on_running, on_result)
+        pool = (work, initializer, (events, *initargs))
+        results, lost = _pool_pass(tasks, jobs, ctx, pool, events, on_running, on_result)
         for task, _ in lost:  # one at a time: a worker that dies again is the task's own
-            again, still = _pool_pass([task], 1, ctx, events, on_running, on_result)
+            again, still = _pool_pass([task], 1, ctx, pool, events, on_running, on_result)
             results += again
             for t, exc in still:
                 result = lost_result(t, f"{t.label}: the worker process died "
@@ -96,8 +106,9 @@ def run_pool(tasks: Sequence[Task], jobs: int, *,
     return results
 
 
-def _pool_pass(tasks: Sequence[Task], jobs: int, ctx: Any, events: Any,
-               on_running: OnRunning | None,
+def _pool_pass(tasks: Sequence[Task], jobs: int, ctx: Any,
+               pool_spec: tuple[Callable[[Task], Result], Callable[..., None], tuple[Any, ...]],
+               events: Any, on_running: OnRunning | None,
                on_result: OnResult | None,
                ) -> tuple[list[Result], list[tuple[Task, BaseException]]]:
     """One process pool over ``tasks``: the results, and the tasks lost with a dead worker."""
@@ -118,9 +129,10 @@ def _pool_pass(tasks: Sequence[Task], jobs: int, ctx: Any, events: Any,
             if state == "running" and task is not None and on_running is not None:
                 on_running(task)
 
+    work, initializer, initargs = pool_spec
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), mp_context=ctx,
-                             initializer=_init_worker, initargs=(events,)) as pool:
-        futures = {pool.submit(run_task, task): task for task in tasks}
+                             initializer=initializer, initargs=initargs) as pool:
+        futures = {pool.submit(work, task): task for task in tasks}
         pending = set(futures)
         while pending:
             finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
