@@ -6,8 +6,11 @@
    ``data_dir``;
 2. executes the notebook with papermill, the parameters passed as a dict (papermill writes
    them into an ``injected-parameters`` cell as literals), the kernel's working directory
-   being the notebook's folder, ``PYTHONHASHSEED=0`` and the Agg backend; the kernel's
-   chatter goes to ``OUT/.build/logs/CHAPTER.log``;
+   being the notebook's folder, ``PYTHONHASHSEED=0`` and the Agg backend
+   (:func:`analysis.pipeline.kernels.kernel_environment`), through the papermill engine
+   ``migration-report``: in a new kernel, or in a runner's warm kernel reset to the state of
+   a new one (:mod:`analysis.pipeline.kernels`); the kernel's chatter goes to
+   ``OUT/.build/logs/CHAPTER.log``;
 3. exports the executed notebook: key figures, HTML draft, Markdown, PDF, Word, the data of
    every figure and table as CSV and XLSX (all in memory first);
 4. writes every file of the chapter all at once (staged, then committed:
@@ -213,18 +216,17 @@ def _execute(task: Task, tmp: Path, session: KernelSession | None = None) -> Any
     from analysis.pipeline.kernels import ENGINE, kernel_environment
 
     params = {**task.parameters, DATA_DIR_PARAMETER: task.data_dir}
-    engine: dict[str, Any] = {}
     try:
         if session is None:  # a new kernel inherits this process's environment
             os.environ.update(kernel_environment(task.data_dir))
         else:  # the warm kernel, reset to the state of a new one
             session.prepare(task.notebook, task.data_dir, task.kernel)
-            engine = {"engine_name": ENGINE, "session": session}
         return pm.execute_notebook(
             task.notebook, str(tmp), parameters=params, kernel_name=task.kernel,
             progress_bar=False, log_output=False, request_save_on_cell_execute=False,
             cwd=str(Path(task.notebook).parent), execution_timeout=task.cell_timeout,
-            shutdown_kernel="immediate", **engine,
+            shutdown_kernel="immediate", engine_name=ENGINE, session=session,
+            keep_on_failure=str(tmp),
         )
     except PapermillExecutionError as exc:
         number = _source_cell_number(task, exc.cell_index)

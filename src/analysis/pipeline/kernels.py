@@ -6,8 +6,8 @@ imports the library and the heavy packages in it once
 (:func:`analysis.pipeline.kernel_state.warm_up`), and before each notebook puts the kernel
 back to the state of a new one (:func:`analysis.pipeline.kernel_state.restore`). papermill
 then executes the notebook in that kernel through its engine registry: the engine
-``warm-kernel`` (:class:`WarmEngine`) is papermill's ``nbclient`` engine given the session's
-kernel instead of starting one.
+``migration-report`` (:class:`WarmEngine`) is papermill's ``nbclient`` engine given the
+session's kernel instead of starting one.
 
 The kernel is started again (a fresh process, warmed up again):
 
@@ -36,8 +36,8 @@ from papermill.log import logger
 __all__ = ["ENGINE", "KernelSession", "KernelStartError", "WarmEngine", "current_session",
            "drop_session", "installed_session", "kernel_environment"]
 
-#: The papermill engine name of warm kernels.
-ENGINE = "warm-kernel"
+#: The papermill engine the pipeline runs notebooks with (warm kernel or new).
+ENGINE = "migration-report"
 
 
 #: The kernel-side module, reached without binding a name in the user namespace.
@@ -267,9 +267,15 @@ class KernelSession:
 
 
 class WarmEngine(NBClientEngine):
-    """papermill's ``nbclient`` engine, executing in a :class:`KernelSession`'s kernel.
+    """papermill's ``nbclient`` engine, in a warm kernel when given one.
 
-    Called by ``papermill.execute_notebook(..., engine_name="warm-kernel", session=S)``.
+    Called by ``papermill.execute_notebook(..., engine_name="migration-report",
+    session=S, keep_on_failure=PATH)``: with a :class:`KernelSession` the notebook runs in
+    its kernel (nothing is started or shut down); with ``session=None`` nbclient starts a
+    kernel for this notebook alone, as papermill's own engine does. When execution stops on
+    something else than a cell's error (the kernel died, a cell timed out), the notebook as
+    far as it ran is written to ``keep_on_failure`` (papermill itself writes it for a cell's
+    error), without saving it after every cell.
     """
 
     @classmethod
@@ -277,16 +283,26 @@ class WarmEngine(NBClientEngine):
                                  stdout_file: Any = None, stderr_file: Any = None,
                                  start_timeout: float = 60, execution_timeout: float | None = None,
                                  **kwargs: Any) -> Any:
-        """Execute ``nb_man``'s notebook in ``kwargs["session"]``'s running kernel."""
-        session: KernelSession = kwargs.pop("session")
+        """Execute ``nb_man``'s notebook (see the class docstring)."""
+        session: KernelSession | None = kwargs.pop("session", None)
+        keep: str | None = kwargs.pop("keep_on_failure", None)
         for unused in ("input_path", "timeout", "startup_timeout"):
             kwargs.pop(unused, None)
         client = PapermillNotebookClient(
-            nb_man, km=session.km, timeout=execution_timeout, startup_timeout=start_timeout,
-            kernel_name=kernel_name, log=logger, log_output=log_output,
-            stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
-        client.kc = session.kc  # the session's channels: nothing is started or shut down
-        return client.execute()
+            nb_man, km=session.km if session else None, timeout=execution_timeout,
+            startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
+            log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+        if session is not None:
+            client.kc = session.kc  # the session's channels
+        try:
+            return client.execute()
+        except Exception:
+            if keep:
+                with contextlib.suppress(Exception):
+                    import nbformat
+
+                    nbformat.write(nb_man.nb, keep)
+            raise
 
 
 papermill_engines.register(ENGINE, WarmEngine)
