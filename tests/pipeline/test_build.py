@@ -33,16 +33,6 @@ CHAPTERS = ("alpha", "beta", "gamma")
 EPOCH = "1700000000"  # 2023-11-14
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MIGRATION_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        mp.delenv("MIGRATION_DATA_DIR", raising=False)
-        mp.delenv("MIGRATION_CHAPTERS_FILE", raising=False)
-        yield
-
-
 def _options(out: Path, registry: Path = FIXTURES / "chapters.toml", **kw) -> BuildOptions:
     return BuildOptions(out=out, data_dir=SNAPSHOT, jobs=2, chapters_file=registry, **kw)
 

@@ -146,21 +146,29 @@ def test_sweep_index_is_escaped_linked_and_self_contained():
     assert "failed" in cells[1][2] and "KeyError: '<x>'" in cells[1][2]
 
 
-def test_changes_from_a_worker_are_applied_records_last(tmp_path, monkeypatch):
+def test_changes_from_a_worker_are_committed_at_once_records_last(tmp_path, monkeypatch):
     out = tmp_path / "c"
     (out / "c_files").mkdir(parents=True)
     (out / "c_files" / "old.png").write_bytes(b"old")
     (out / "c.html").write_bytes(b"old html")
+    (out / ".build").mkdir()
+    (out / ".build" / "c.failed.json").write_text("{}")
     order = []
     import analysis.io
+    import analysis.pipeline.commit as commit
 
-    real = analysis.io.atomic_write_bytes
+    real_write, real_commit = analysis.io.atomic_write_bytes, commit.commit_chapter
     monkeypatch.setattr(analysis.io, "atomic_write_bytes",
-                        lambda p, d: order.append(p.relative_to(out).as_posix()) or real(p, d))
-    apply_changes(out, {".build/c.json": b"{}", "c.html": b"new", "c_files/old.png": None,
-                        ".build/logs/c.log": b"log", ".build/c.failed.json": None})
-    assert order == [".build/logs/c.log", "c.html", ".build/c.json"]
+                        lambda p, d: order.append(p.relative_to(out).as_posix()) or
+                        real_write(p, d))
+    monkeypatch.setattr(commit, "commit_chapter", lambda o, c, files, remove: order.append(
+        ("commit", sorted(files), sorted(remove))) or real_commit(o, c, files, remove))
+    apply_changes(out, "c", {".build/c.json": b"{}", "c.html": b"new", "c_files/old.png": None,
+                             ".build/logs/c.log": b"log", ".build/c.failed.json": None})
+    assert order == [".build/logs/c.log", ("commit", ["c.html"], ["c_files/old.png"]),
+                     ".build/c.json"]
     assert (out / "c.html").read_bytes() == b"new" and not (out / "c_files").exists()
+    assert not (out / ".build" / "c.failed.json").exists()
 
 
 def test_a_worker_with_another_package_refuses_the_task(tmp_path):
@@ -196,17 +204,6 @@ def test_a_refused_value_stops_the_sweep_before_the_output_exists(tmp_path, caps
 # -- runs (kernels) ------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MIGRATION_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        mp.delenv("MIGRATION_DATA_DIR", raising=False)
-        mp.delenv("MIGRATION_CHAPTERS_FILE", raising=False)
-        mp.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
-        yield
-
-
 def _options(out: Path, **kw) -> SweepOptions:
     return SweepOptions(out=out, data_dir=SNAPSHOT, jobs=2, chapters_file=REGISTRY, **kw)
 
@@ -222,10 +219,22 @@ def dask_sweep(env, tmp_path_factory):
     from dask.distributed import LocalCluster
 
     out = tmp_path_factory.mktemp("dask") / "out"
+    from dask.distributed import Client
+
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster:
-        return sweep("country", {"country": list(COUNTRIES)},
-                     options=_options(out, scheduler=cluster.scheduler_address))
+        report = sweep("country", {"country": list(COUNTRIES)},
+                       options=_options(out, scheduler=cluster.scheduler_address))
+        with Client(cluster) as client:  # what each worker's warm kernel did
+            report.kernels = client.run(_kernel_counts)
+        return report
+
+
+def _kernel_counts() -> dict[str, int]:
+    from analysis.pipeline.kernels import installed_session
+
+    session = installed_session()
+    return {"starts": session.starts, "runs": session.total_runs} if session else {}
 
 
 def _files(out: Path) -> dict[str, bytes]:
@@ -274,6 +283,9 @@ def test_dask_sweep_gives_the_same_bytes_as_the_pool(pool_sweep, dask_sweep):
         assert pool[name] == dask[name], name  # CSV, key figures, drafts and the index
     log = dask_sweep.out / "country=PAK" / ".build" / "logs" / "country.log"
     assert log.is_file()  # the worker's log came back
+    kernels = list(dask_sweep.kernels.values())  # each worker kept one kernel warm
+    assert sum(k.get("runs", 0) for k in kernels) == len(COUNTRIES)
+    assert all(k["starts"] == 1 for k in kernels if k.get("runs"))
 
 
 @pytest.mark.notebooks

@@ -94,7 +94,8 @@ class KernelSession:
         self.log: Path | None = None
         self.km: Any = None
         self.kc: Any = None
-        self.runs = 0
+        self.runs = 0  # since the kernel started
+        self.total_runs = 0
         self.starts = 0
         self.peak_memory_mb = 0.0
         self._log_file: IO[bytes] | None = None
@@ -260,6 +261,7 @@ class KernelSession:
     def finished(self, ok: bool) -> None:
         """Count a run; restart the kernel after a failure, ``max_runs`` or too much memory."""
         self.runs += 1
+        self.total_runs += 1
         memory = self.memory_mb()
         self.peak_memory_mb = max(self.peak_memory_mb, memory)
         if not ok or self.runs >= self.max_runs or memory > self.max_memory_mb:

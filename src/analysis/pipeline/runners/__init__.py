@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
     from analysis.pipeline.execute import Result, Task
 
-__all__ = ["ENTRY_POINT_GROUP", "Runner", "RunnerSettings", "available_runners",
+__all__ = ["ENTRY_POINT_GROUP", "Runner", "RunnerSettings", "available_runners", "deliver",
            "get_runner", "register_runner"]
 
 #: Entry-point group through which other packages add runners.
@@ -103,6 +103,14 @@ class Runner(Protocol):
             on_result: OnResult | None = None) -> list[Result]:
         """Run every task; never raises for a task's failure."""
         ...
+
+
+def deliver(task: Task, result: Result, on_result: OnResult | None,
+            results: list[Result]) -> None:
+    """Hand one finished task's result to ``on_result`` (if any) and keep it in ``results``."""
+    if on_result is not None:
+        on_result(task, result)
+    results.append(result)
 
 
 _FACTORIES: dict[str, Callable[..., Runner]] = {}

@@ -6,8 +6,8 @@ installed (the same ``analysis`` package: a worker whose copy differs fails its 
 saying so) and the data directory reachable at the same path. The notebook travels with the
 task (a worker uses its own copy when that is the same file). The output directory need not
 be shared: a worker runs into a temporary directory seeded with the target's earlier files
-and sends back what changed (:func:`run_detached`), which this process writes
-(:func:`apply_changes`). Start workers with one thread each (``dask worker ADDRESS --nthreads
+and sends back what changed (:func:`run_detached`), which this process writes as a local build
+does, all at once (:func:`apply_changes`). Start workers with one thread each (``dask worker ADDRESS --nthreads
 1 --nworkers N``): running a notebook changes the worker process's working directory and
 standard error.
 
@@ -28,7 +28,7 @@ from typing import Any
 from analysis.errors import ReportError
 from analysis.pipeline import cache
 from analysis.pipeline.execute import Result, Task, lost_result, one_line
-from analysis.pipeline.runners import OnResult, OnRunning, RunnerSettings
+from analysis.pipeline.runners import OnResult, OnRunning, RunnerSettings, deliver
 
 __all__ = ["CONNECT_TIMEOUT", "DaskRunner", "DetachedJob", "WarmKernelPlugin", "apply_changes",
            "run_detached"]
@@ -135,28 +135,34 @@ def run_detached(job: DetachedJob) -> tuple[Result, dict[str, bytes | None]]:
     return result, changes
 
 
-def apply_changes(out: Path, changes: Mapping[str, bytes | None]) -> None:
+def apply_changes(out: Path, chapter: str, changes: Mapping[str, bytes | None]) -> None:
     """Write what :func:`run_detached` sent back into ``out``, build records last.
 
-    Files are written atomically and removed files deleted before the records in
-    ``OUT/.build`` are written, so an interruption leaves the combination to run again.
+    The logs are written first; the chapter's own files are replaced all at once, as a local
+    build replaces them (:func:`~analysis.pipeline.commit.commit_chapter`: new and changed
+    files in, removed ones out, in one commit); the records in ``OUT/.build`` come last, so
+    an interruption leaves the combination to run again.
     """
     from analysis.io import atomic_write_bytes
+    from analysis.pipeline.commit import commit_chapter
 
-    def is_record(name: str) -> bool:
-        return name.startswith(f"{cache.BUILD_DIR}/") and name.count("/") == 1
-
-    for name in sorted(changes, key=lambda n: (is_record(n), n)):
-        path = out / name
-        data = changes[name]
-        if data is not None:
-            atomic_write_bytes(path, data)
-            continue
-        path.unlink(missing_ok=True)
-        parent = path.parent
-        while parent != out and parent.is_dir() and not any(parent.iterdir()):
-            parent.rmdir()
-            parent = parent.parent
+    build = f"{cache.BUILD_DIR}/"
+    records = {n: d for n, d in changes.items() if n.startswith(build) and n.count("/") == 1}
+    logs = {n: d for n, d in changes.items() if n.startswith(build) and n not in records}
+    files = {n: d for n, d in changes.items() if not n.startswith(build)}
+    for name, data in sorted(logs.items()):
+        if data is None:
+            (out / name).unlink(missing_ok=True)
+        else:
+            atomic_write_bytes(out / name, data)
+    if files:
+        commit_chapter(out, chapter, {n: d for n, d in files.items() if d is not None},
+                       remove=[n for n, d in files.items() if d is None])
+    for name, data in sorted(records.items()):
+        if data is None:
+            (out / name).unlink(missing_ok=True)
+        else:
+            atomic_write_bytes(out / name, data)
 
 
 def _plugin_base() -> type:
@@ -285,13 +291,11 @@ class DaskRunner:
                 task = futures[future]
                 try:
                     result, changes = future.result()
-                    apply_changes(Path(task.out), changes)
+                    apply_changes(Path(task.out), task.chapter, changes)
                 except Exception as exc:  # the worker could not run it, or died
                     result = lost_result(task, f"{task.label}: the Dask worker could not run "
                                                f"it: {type(exc).__name__}: {one_line(exc)}")
-                if on_result is not None:
-                    on_result(task, result)
-                results.append(result)
+                deliver(task, result, on_result, results)
         finally:
             client.cancel(list(futures))
         return results

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from analysis.pipeline.execute import Result, Task, lost_result, prepare_process, run_task
-from analysis.pipeline.runners import OnResult, OnRunning, RunnerSettings
+from analysis.pipeline.runners import OnResult, OnRunning, RunnerSettings, deliver
 
 __all__ = ["LocalRunner", "run_pool"]
 
@@ -96,11 +96,9 @@ def run_pool(tasks: Sequence[Task], jobs: int, *,
             again, still = _pool_pass([task], 1, ctx, pool, events, on_running, on_result)
             results += again
             for t, exc in still:
-                result = lost_result(t, f"{t.label}: the worker process died "
-                                        f"({type(exc).__name__}), also when run alone")
-                if on_result is not None:
-                    on_result(t, result)
-                results.append(result)
+                deliver(t, lost_result(t, f"{t.label}: the worker process died "
+                                          f"({type(exc).__name__}), also when run alone"),
+                        on_result, results)
     finally:
         events.close()
     return results
@@ -144,8 +142,6 @@ def _pool_pass(tasks: Sequence[Task], jobs: int, ctx: Any,
                 except Exception as exc:  # a worker process died: the pool is broken
                     lost.append((task, exc))
                     continue
-                if on_result is not None:
-                    on_result(task, result)
-                results.append(result)
+                deliver(task, result, on_result, results)
     drain()
     return results, lost
