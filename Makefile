@@ -64,6 +64,10 @@ snapshot: $(STAMP) ## Rebuild data/snapshot from ../shared/data/gdidata
 benchmark: $(STAMP) ## Run the build benchmark (see README for recorded results)
 	$(BIN)/python benchmarks/build.py $(if $(JOBS),--jobs $(JOBS))
 
+.PHONY: benchmark-warm
+benchmark-warm: $(STAMP) ## Warm kernels against new kernels, the naive loop and the limit (about 12 min)
+	$(BIN)/python benchmarks/warm.py
+
 .PHONY: clean
 clean: ## Remove built reports and caches (keeps the environment)
 	rm -rf $(OUT) .cache .pytest_cache

@@ -248,6 +248,8 @@ def test_pool_sweep_writes_every_combination_and_the_combined_table(pool_sweep):
     out = pool_sweep.out
     assert [c.name for c in pool_sweep.combinations] == [f"country={c}" for c in COUNTRIES]
     assert {r.status for r in pool_sweep.results.values()} == {"done"}
+    assert pool_sweep.runner == "2 warm kernel(s), local"
+    assert all(0 < r.seconds < 300 for r in pool_sweep.results.values())  # the run's own time
     for code in COUNTRIES:
         for suffix in (".ipynb", ".html", ".md", ".key_figures.json"):
             assert (out / f"country={code}" / f"country{suffix}").is_file()

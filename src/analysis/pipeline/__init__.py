@@ -16,7 +16,9 @@ chosen by name) -> the command's index and the one closing table. One concern pe
 - :mod:`~analysis.pipeline.engine` plans targets and has them run and recorded;
 - :mod:`~analysis.pipeline.execute` runs one chapter (in whatever process a runner gives it)
   and writes its files;
-- :mod:`~analysis.pipeline.runners` where chapters run: ``local`` (process pool,
+- :mod:`~analysis.pipeline.runners` where chapters run: ``warm`` (the default: local
+  workers that each keep a kernel warm, :mod:`~analysis.pipeline.runners.warm` with
+  :mod:`~analysis.pipeline.kernels`), ``local`` (a new kernel per notebook,
   :mod:`~analysis.pipeline.runners.local`) and ``dask`` (:mod:`~analysis.pipeline.runners.dask`),
   registered by name;
 - :mod:`~analysis.pipeline.progress` the one live display and closing table;

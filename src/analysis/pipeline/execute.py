@@ -469,14 +469,14 @@ def run_task(task: Task, session: KernelSession | None = None) -> Result:
                 with _stderr_to(log):
                     nb = _execute(task, tmp)
             else:
-                start, ok = session.log_position(), False
+                position, ok = session.log_position(), False
                 try:
                     nb = _execute(task, tmp, session)
                     ok = True
                 finally:  # this notebook's share of the kernel's chatter, as a new kernel's
                     with contextlib.suppress(OSError):
                         log.parent.mkdir(parents=True, exist_ok=True)
-                        log.write_bytes(session.log_since(start))
+                        log.write_bytes(session.log_since(position))
                     session.finished(ok=ok)
         files, warnings = _export(task, nb)
         try:

@@ -131,7 +131,9 @@ class KernelSession:
             self.km = AsyncKernelManager(kernel_name=self.kernel_name)
             run_sync(self.km.start_kernel)(
                 env=kernel_environment(data_dir), cwd=str(Path.cwd()),
-                stdout=self._log_file, stderr=self._log_file)
+                stdout=self._log_file, stderr=self._log_file,
+                # as nbclient starts kernels: no history database shared between kernels
+                extra_arguments=["--HistoryManager.hist_file=:memory:"])
             self.kc = self.km.client()
             self.kc.start_channels()
             run_sync(self.kc.wait_for_ready)(timeout=self.start_timeout)

@@ -10,8 +10,8 @@
 3. under the output directory's lock, give every combination to the one engine of ``run``
    and ``build`` (:func:`analysis.pipeline.engine.run_targets`) as a target built into
    ``OUT/NAME``: the build cache applies to each (``OUT/NAME/.build``), so an unchanged
-   combination is not executed again, and the others run on the chosen runner (a local
-   process pool, or a Dask cluster: :mod:`analysis.pipeline.runners`); a failed combination
+   combination is not executed again, and the others run on the chosen runner (local warm
+   kernels, or a Dask cluster: :mod:`analysis.pipeline.runners`); a failed combination
    does not stop the others;
 4. write ``OUT/index.html`` and ``OUT/key_figures.csv`` (:mod:`analysis.pipeline.sweep_outputs`),
    also when a combination failed, and print the closing table.
@@ -69,7 +69,7 @@ class SweepReport:
         Combination name -> :class:`~analysis.pipeline.execute.Result` (``done``,
         ``exported``, ``cached`` or ``failed``).
     runner : str
-        Where the runs went (``"local process pool, 2 workers"``).
+        Where the runs went (``"2 warm kernel(s), local"``).
     seconds : float
         Wall time of the whole sweep.
     """
