@@ -30,16 +30,18 @@ from analysis.export import display as show
 from analysis.export import numbers as nf
 from analysis.export.recorder import KeyFigures
 from analysis.plotting import set_theme
+from analysis.remittances import chapter as rc
 from analysis.remittances.messages import remittances_messages
-from analysis.sources import load_table, provenance
+from analysis.sources import provenance
 
 set_theme()
 show.title(f"Remittances in {year}: levels, dependence and the year against its trend")
-ind = load_table("indicators", data_dir)
+tables = rc.load(data_dir)
+ind = tables["indicators"]
 prov = provenance("indicators", data_dir)
 src_in = f"{prov.citation}; personal remittances received"
 src_out = f"{prov.citation}; personal remittances paid"
-codes = rm.select_countries(countries, ind, trend_start, year)
+codes = rc.chapter_countries(tables, countries, trend_start, year)
 kf = KeyFigures(source=src_in, vintage=prov.vintage)  # the key figures, by name, for the key messages
 
 

@@ -320,8 +320,8 @@ def test_one_chart_per_chapter_palette_and_tick_labels(snapshot_dir) -> None:
     from analysis import trends as tr
     from analysis.sources import load_table
     from analysis.survey.chapter import open_survey
-    from analysis.survey.figures import pointrange_figure
     from analysis.survey.estimation import weighted_proportion
+    from analysis.survey.figures import pointrange_figure
     from analysis.talent import chapter as talent_chapter
     from analysis.talent import figures as talent_figures
     from analysis.trends import figures as tf
