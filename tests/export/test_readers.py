@@ -344,8 +344,8 @@ def test_one_chart_per_chapter_palette_and_tick_labels(snapshot_dir) -> None:
                                   **survey.design)
     _check_chart(pointrange_figure(est, label_cols=["country", "gender"], hue="gender",
                                    xlabel="Share"), "survey")
-    inputs = talent_chapter.open_indicators(year=2022, countries=None, indicators_path=None,
-                                            mapping_path=None, data_dir=snapshot_dir)
+    inputs = talent_chapter.open_indicators(talent_chapter.load(snapshot_dir), year=2022,
+                                            countries=["AUT", "DEU", "HRV", "POL", "CAN", "USA"])
     results = talent_chapter.compute_chapter(inputs.iset, weights=None,
                                              normalisation="minmax",
                                              aggregation="arithmetic", n_draws=50, seed=0)

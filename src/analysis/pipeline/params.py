@@ -353,9 +353,9 @@ def shown_values(chapter: Chapter, values: Mapping[str, Any]) -> dict[str, Any]:
     """Parameters as the drafts, the index and the key figures show them, for readers.
 
     A derived year is shown as the year (:func:`resolve_parameters` resolved it); ``codes``
-    meaning every country are shown as ``"all"``; a path under the project root is shown
-    relative to it (the drafts must not depend on where the project lives) and no path as
-    ``"none"``.
+    meaning every country are shown as ``"all"``; lists (codes, names, weights) are separated
+    by ``", "``; a path under the project root is shown relative to it (the drafts must not
+    depend on where the project lives); no path and no weights as ``"none"``.
 
     Examples
     --------
@@ -365,13 +365,19 @@ def shown_values(chapter: Chapter, values: Mapping[str, Any]) -> dict[str, Any]:
     ...                   "codes", ""), "file": ParameterSpec("file", "path", "")})
     >>> shown_values(chapter, {"region": "", "file": ""})
     {'region': 'all', 'file': 'none'}
+    >>> shown_values(chapter, {"region": "PAK,silk_routes"})["region"]
+    'PAK, silk_routes'
+
     """
     shown = dict(values)
     for name, spec in chapter.parameters.items():
         if name not in shown:
             continue
-        if spec.type == "codes" and str(shown[name]).strip().lower() in ("", "all"):
+        text = str(shown[name]).strip()
+        if spec.type == "codes" and text.lower() in ("", "all"):
             shown[name] = "all"
+        elif spec.type in ("codes", "names", "weights"):
+            shown[name] = ", ".join(s.strip() for s in text.split(",")) or "none"
         elif spec.type == "path":
-            shown[name] = shown_path(Path(shown[name])) if shown[name] else "none"
+            shown[name] = shown_path(Path(text)) if text else "none"
     return shown
