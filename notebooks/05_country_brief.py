@@ -45,12 +45,7 @@ det, asylum, displaced = view.detections_all, view.asylum, view.displaced
 stock, ind = data["migrant_stock"], data["indicators"]
 first, base_year, months = view.first, view.base_year, view.months
 kf = KeyFigures(provenance=prov, prefix="brief_")  # the key figures, by name, for the key messages
-
-
-def top_text(frame, col, value, k=3):  # "Saudi Arabia (1,483,737; 23.4 %), ..."
-    return ", ".join(f"{country_name(r[col])} ({nf.count(r[value])}; {nf.share(r['share'])})"
-                     for _, r in frame.head(k).iterrows())
-
+top_text = tc.top_text  # "Saudi Arabia (1,483,737; 23.4 %), …"
 
 # %% [markdown]
 # ## 1. Emigrants

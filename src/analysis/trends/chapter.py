@@ -4,7 +4,8 @@
   ``05_country_brief``) with :func:`analysis.sources.load_tables`;
 - :func:`prepare` turns them and the typed parameters into a :class:`Scope`: the region's
   rows (rule 1 of :mod:`analysis.trends`), the years of the data, the months the report year
-  covers (rule 6) and the sentence that opens the chapter.
+  covers (rule 6) and the sentence that opens the chapter;
+- :func:`top_text` lists the first rows of a ranking for a sentence.
 
 The parameters arrive typed (:func:`analysis.pipeline.notebook.check_parameters`): ``region``
 is a list of ISO-3 codes or ``None`` for all countries, ``base_year`` the comparison year
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.countries import country_name
+from analysis.export import numbers as nf
 from analysis.trends._common import (
     CHAPTER_TABLES,
     available_years,
@@ -27,7 +29,7 @@ from analysis.trends._common import (
     months_covered,
 )
 
-__all__ = ["TABLES", "Scope", "load", "prepare"]
+__all__ = ["TABLES", "Scope", "load", "prepare", "top_text"]
 
 #: The canonical tables the chapter and the country brief read.
 TABLES: tuple[str, ...] = CHAPTER_TABLES
@@ -145,3 +147,26 @@ def prepare(tables: Mapping[str, pd.DataFrame], *, year: int, base_year: int,
                  last=last, months=months_covered(detections, year),
                  detections_all=detections, detections=region["detections"],
                  asylum=region["asylum"], displaced=region["displaced"])
+
+
+def top_text(frame: pd.DataFrame, col: str, value: str, k: int = 3) -> str:
+    """The first ``k`` rows of a ranking as "name (value; share)", for a sentence.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A ranking with the code column ``col``, the count column ``value`` and ``share``.
+    col, value : str
+        The code and count columns.
+    k : int, default 3
+        How many rows.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"destination": ["SAU", "ARE"], "migrants": [1483737, 1000],
+    ...                   "share": [0.234, 0.01]})
+    >>> top_text(t, "destination", "migrants")
+    'Saudi Arabia (1,483,737; 23.4\u00a0%), United Arab Emirates (1,000; 1.0\u00a0%)'
+    """
+    return ", ".join(f"{country_name(r[col])} ({nf.count(r[value])}; {nf.share(r['share'])})"
+                     for _, r in frame.head(k).iterrows())
