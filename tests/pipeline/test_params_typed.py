@@ -186,16 +186,21 @@ def test_a_choice_list_read_from_a_module_follows_the_module(tmp_path, monkeypat
         coerce(specs["n"], "x")
 
 
-def test_subject_defaults_are_not_written_in_code():
-    """The default country lists live in chapters.toml only (no constant repeats them)."""
-    from analysis import remittances, talent
-
-    assert not hasattr(remittances, "DEFAULT_GROUP")
-    assert not hasattr(talent, "parse_countries")
-    raw = tomllib.loads(CHAPTERS_FILE.read_text("utf-8"))["chapters"]
-    assert raw["remittances"]["parameters"]["countries"]["default"] == "partner_countries"
-    assert raw["talent"]["parameters"]["countries"]["default"] == \
-        "icmpd_members,oecd_comparators"
+def test_subject_defaults_come_from_the_registry_alone(monkeypatch, tmp_path):
+    """The default country lists are the registry's: change the registry, the notebook follows."""
+    monkeypatch.setenv("MIGRATION_CACHE_DIR", str(tmp_path / "cache"))
+    ns = {**CHAPTERS["remittances"].defaults(), "data_dir": str(SNAPSHOT)}
+    assert check_parameters("remittances", ns)["countries"] == [  # partner countries
+        "PAK", "BGD", "AFG", "IRQ", "EGY", "MAR", "TUN", "NGA", "GHA", "SEN", "UKR", "GEO",
+        "ARM", "KGZ", "TJK", "UZB"]
+    text = CHAPTERS_FILE.read_text("utf-8").replace(
+        'default = "icmpd_members,oecd_comparators"', 'default = "mar,silk_routes"')
+    registry = tmp_path / "chapters.toml"
+    registry.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("MIGRATION_CHAPTERS_FILE", str(registry))
+    talent = load_chapters(registry)["talent"]
+    got = check_parameters("talent", {**talent.defaults(), "data_dir": str(SNAPSHOT)})
+    assert got["countries"] == ["MAR", "AFG", "BGD", "IRN", "IRQ", "PAK"]
 
 
 # --- the talent checks that need the data ---------------------------------------------------
