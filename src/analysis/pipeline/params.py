@@ -297,7 +297,6 @@ def resolve_parameters(chapter: Chapter, overrides: Mapping[str, str] | None = N
     return values
 
 
-
 def typed_values(chapter: Chapter, values: Mapping[str, Any]) -> dict[str, Any]:
     """What the notebook works with, from the canonical values of :func:`resolve_parameters`.
 

@@ -334,16 +334,19 @@ class ChapterResults:
 def compute_chapter(
     iset: IndicatorSet,
     *,
-    weights: Mapping[str, float] | None = None,
-    normalisation: str = "minmax",
-    aggregation: str = "arithmetic",
-    n_draws: int = 1000,
-    seed: int = 0,
+    weights: Mapping[str, float] | None,
+    normalisation: str,
+    aggregation: str,
+    n_draws: int,
+    seed: int,
 ) -> ChapterResults:
     """Compute the index, its rank intervals and the ranks under each method.
 
     Countries dropped for missing data are not warned about (:class:`TalentDataWarning`) but
     listed in ``dropped``, for the text.
+
+    The chapter's parameters have no defaults here: they are the registry's
+    (``notebooks/chapters.toml``), handed over typed by the notebook.
 
     Parameters
     ----------
