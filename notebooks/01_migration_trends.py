@@ -31,7 +31,8 @@ from analysis.export import display as show
 from analysis.export import numbers as nf
 from analysis.export.recorder import KeyFigures
 from analysis.plotting import set_theme
-from analysis.sources import load_table, provenance
+from analysis.sources import provenance
+from analysis.trends import chapter as tc
 from analysis.trends import figures as tf
 from analysis.trends.messages import trends_messages
 
@@ -41,20 +42,13 @@ src = {t: p.citation for t, p in prov.items()}
 kf = KeyFigures(provenance=prov)  # the key figures, by name, for the key messages
 
 
-data = {t: load_table(t, data_dir) for t in prov}
-det_all, stock, indicators = data["detections"], data["migrant_stock"], data["indicators"]
-first, last = tr.available_years(det_all)
-base_year = tr.resolve_base_year(year, base_year, (first, last))
-codes = tr.region_codes(region)
-months = tr.months_covered(det_all, year)
-det, asylum, displaced = (tr.filter_codes(data[t], col, codes) for t, col in (
-    ("detections", "nationality"), ("asylum", "citizenship"), ("displaced", "origin")))
-scope = "all countries" if codes is None else ", ".join(country_name(c) for c in codes)
+data = tc.load(data_dir)
+view = tc.prepare(data, year=year, base_year=base_year, codes=region)
+det_all, det, asylum, displaced = view.detections_all, view.detections, view.asylum, view.displaced
+stock, indicators = data["migrant_stock"], data["indicators"]
+first, last, months, codes, scope = view.first, view.last, view.months, view.codes, view.people
 pct = tr.table_formats(year, base_year)
-partial = (f" The detections data end in {det_all['month'].max()}: {year} is a partial year, "
-           f"compared with the same {months} months of {base_year}.") if months < 12 else ""
-show.prose(f"Report year {year}, compared with {base_year}. People covered: {scope} "
-           f"(by nationality, citizenship or country of origin).{partial}")
+show.prose(view.intro)
 
 # %% [markdown]
 # ## 1. International migrants

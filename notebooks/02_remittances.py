@@ -30,16 +30,18 @@ from analysis.export import display as show
 from analysis.export import numbers as nf
 from analysis.export.recorder import KeyFigures
 from analysis.plotting import set_theme
+from analysis.remittances import chapter as rc
 from analysis.remittances.messages import remittances_messages
-from analysis.sources import load_table, provenance
+from analysis.sources import provenance
 
 set_theme()
 show.title(f"Remittances in {year}: levels, dependence and the year against its trend")
-ind = load_table("indicators", data_dir)
+tables = rc.load(data_dir)
+ind = tables["indicators"]
 prov = provenance("indicators", data_dir)
 src_in = f"{prov.citation}; personal remittances received"
 src_out = f"{prov.citation}; personal remittances paid"
-codes = rm.select_countries(countries, ind, trend_start, year)
+codes = rc.chapter_countries(tables, countries, trend_start, year)
 kf = KeyFigures(source=src_in, vintage=prov.vintage)  # the key figures, by name, for the key messages
 
 
@@ -193,18 +195,13 @@ show.figure(
 )
 sel = cf.table[cf.table["series"] != rm.WORLD]
 
-
-def names(position):
-    return ", ".join(sel.loc[sel["position"] == position, "name"]) or "none"
-
-
 show.figure(
     rm.plot_counterfactual(cf), ref="countries_trend",
     caption=f"Actual remittances received in {year} against the trend forecast, in %",
     source=src_in,
     alt=(f"Of {len(sel)} selected countries, {int(sel['position'].eq('inside').sum())} lie "
-         f"inside the range expected from their trend; below it: {names('below')}; above it: "
-         f"{names('above')}."),
+         f"inside the range expected from their trend; below it: {rc.names_at(sel, 'below')}; "
+         f"above it: {rc.names_at(sel, 'above')}."),
 )
 shown = cf.table[["name", "actual", "forecast", "lower", "upper", "vs_trend_pct", "position"]]
 show.table(shown, caption=f"Remittances received in {year}: actual against trend forecast, "
@@ -216,7 +213,7 @@ show.table(shown, caption=f"Remittances received in {year}: actual against trend
 show.prose(
     f"Of the {len(sel)} selected countries, {int(sel['position'].eq('inside').sum())} lie "
     f"inside the range expected from their {trend_start}–{year - 1} trend; below it: "
-    f"{names('below')}; above it: {names('above')}."
+    f"{rc.names_at(sel, 'below')}; above it: {rc.names_at(sel, 'above')}."
 )
 
 # %% [markdown]
@@ -284,18 +281,13 @@ show.key_messages(remittances_messages(kf, year=year, base_year=wc.base_year, cl
 pw, pc = cf.summary(world=True), cf.summary(world=False)
 ets = cf.backtests[(cf.backtests["model"] != "drift") & cf.backtests["forecast"].notna()]
 
-
-def scores(t):
-    return "; ".join(f"{rm.MODELS.get(m, m)} MAPE {nf.pct(r['mape_pct'])}, coverage "
-                     f"{nf.pct(r['coverage_pct'], decimals=0)}" for m, r in t.iterrows())
-
-
 show.prose(
     f"**Model choice.** Backtest origins {year - 5}–{year - 1}, each model fitted from "
     f"{trend_start}, so on {year - 5 - trend_start} to {year - 1 - trend_start} yearly points. "
-    f"World, over the {pw['forecasts'].max()} forecasts every model could make: {scores(pw)}; "
+    f"World, over the {pw['forecasts'].max()} forecasts every model could make: "
+    f"{rc.model_scores(pw)}; "
     f"used: **{rm.MODELS[cf.world_model]}**. Selected countries, pooled over "
-    f"{pc['forecasts'].max() if len(pc) else 0} forecasts: {scores(pc)}; used: "
+    f"{pc['forecasts'].max() if len(pc) else 0} forecasts: {rc.model_scores(pc)}; used: "
     f"**{rm.MODELS[cf.country_model]}**. With so few points the smoothing models have little "
     f"to learn from: in {ets['deterministic'].sum()} of their {len(ets)} backtest fits both "
     "smoothing weights were estimated at zero, which makes the model a fixed straight line."

@@ -30,22 +30,17 @@ from analysis.export import display as show
 from analysis.export import numbers as nf
 from analysis.plotting import set_theme
 from analysis.survey import ModelNotIdentified, survey_logit, weighted_crosstab, weighted_proportion
-from analysis.survey.chapter import (
-    design_summary,
-    open_survey,
-    parse_list,
-    pointrange_figure,
-    sample_size,
-)
+from analysis.survey.chapter import design_summary, open_survey, sample_size
 from analysis.survey.claims import evaluate_claims, fmt_ci, fmt_pct, unaware_share
 from analysis.survey.disclosure import SuppressionLog, for_display, lines_for, select_comments
+from analysis.survey.figures import pointrange_figure
 from analysis.survey.messages import survey_messages
 
 set_theme()
 survey = open_survey(survey_path, codebook_path, seed=seed)
 show.title(survey.title)
 df, design = survey.data, survey.design
-wanted_by = parse_list(by)
+wanted_by = by  # a list of variable names (typed by the check cell)
 by_cols = survey.check(outcome=outcome, by=wanted_by)
 log = SuppressionLog(min_cell)
 pct = "{:.1%}"

@@ -6,7 +6,7 @@
 
 # %% tags=["parameters"]
 year: int = 2022  # Latest year used
-countries: str = ""  # Countries ('' : ICMPD members and OECD comparators)
+countries: str = "icmpd_members,oecd_comparators"  # Countries (all: every one; a user file keeps its countries listed here)
 indicators_path: str = ""  # User indicator CSV
 mapping_path: str = ""  # YAML mapping of the user indicators
 normalisation: str = "minmax"  # Normalisation
@@ -32,17 +32,21 @@ globals().update(check_parameters("talent", globals()))
 from analysis import plotting, talent
 from analysis.export import display as show
 from analysis.export.recorder import KeyFigures
+from analysis.sources import provenance
 from analysis.talent import chapter, figures, narrative
 from analysis.talent.chapter import METHOD_NAMES
 from analysis.talent.messages import talent_messages
 
 plotting.set_theme()
+prov = provenance("indicators", data_dir)
 inputs = chapter.open_indicators(
-    year=int(year),
+    chapter.load(data_dir),
+    year=year,
     countries=countries,
     indicators_path=indicators_path,
     mapping_path=mapping_path,
-    data_dir=data_dir,
+    source=prov.citation,
+    vintage=prov.vintage,
 )
 iset, source, vintage = inputs.iset, inputs.source, inputs.vintage
 results = chapter.compute_chapter(
@@ -50,8 +54,8 @@ results = chapter.compute_chapter(
     weights=weights,
     normalisation=normalisation,
     aggregation=aggregation,
-    n_draws=int(n_draws),
-    seed=int(seed),
+    n_draws=n_draws,
+    seed=seed,
 )
 index, unc, alt = results.index, results.unc, results.alt
 reference = f"{METHOD_NAMES[normalisation]}, {aggregation}"

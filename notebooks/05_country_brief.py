@@ -30,27 +30,22 @@ from analysis.export import display as show
 from analysis.export import numbers as nf
 from analysis.export.recorder import KeyFigures
 from analysis.plotting import set_theme
-from analysis.sources import load_table, provenance
+from analysis.sources import provenance
+from analysis.trends import chapter as tc
 from analysis.trends import figures as tf
 from analysis.trends.messages import brief_messages
 
 set_theme()
-country = tr.country_code(country)
 name = country_name(country)
 show.title(f"Country brief: {name}, {year}")
 prov = {t: provenance(t, data_dir) for t in tr.CHAPTER_TABLES}
-det, asylum, stock, ind, displaced = (load_table(t, data_dir) for t in tr.CHAPTER_TABLES)
-first, last = tr.available_years(det)
-if not first <= year <= last:
-    raise ValueError(f"year={year} is outside the detections data ({first}-{last})")
-base_year, months = year - 1, tr.months_covered(det, year)
+data = tc.load(data_dir)
+view = tc.prepare(data, year=year, base_year=year - 1)  # the brief compares with the year before
+det, asylum, displaced = view.detections_all, view.asylum, view.displaced
+stock, ind = data["migrant_stock"], data["indicators"]
+first, base_year, months = view.first, view.base_year, view.months
 kf = KeyFigures(provenance=prov, prefix="brief_")  # the key figures, by name, for the key messages
-
-
-def top_text(frame, col, value, k=3):  # "Saudi Arabia (1,483,737; 23.4 %), ..."
-    return ", ".join(f"{country_name(r[col])} ({nf.count(r[value])}; {nf.share(r['share'])})"
-                     for _, r in frame.head(k).iterrows())
-
+top_text = tc.top_text  # "Saudi Arabia (1,483,737; 23.4 %), …"
 
 # %% [markdown]
 # ## 1. Emigrants

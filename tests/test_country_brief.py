@@ -31,18 +31,6 @@ def real(gdidata_dir: Path) -> dict[str, pd.DataFrame]:
 # ------------------------------------------------------------------------------ parameter
 
 
-@pytest.mark.parametrize(("spec", "expected"), [("pak", "PAK"), (" syr ", "SYR"), ("", "PAK"),
-                                                (None, "PAK")])
-def test_country_code_accepts_one_code(spec, expected):
-    assert tr.country_code(spec) == expected
-
-
-@pytest.mark.parametrize("spec", ["PAK,AFG", "silk_routes", "all", "XYZ"])
-def test_country_code_refuses_anything_else(spec):
-    with pytest.raises(ValueError, match="country|unknown"):
-        tr.country_code(spec)
-
-
 # ----------------------------------------------------------------------------- detections
 
 

@@ -134,7 +134,7 @@ def test_normalise_zip_sets_every_entry_time():
 
 
 def test_suppressed_survey_cells_are_not_in_the_figure_data():
-    from analysis.survey.chapter import pointrange_figure
+    from analysis.survey.figures import pointrange_figure
 
     table = pd.DataFrame({"country": ["PAK", "AFG"], "estimate": [0.4, 0.9],
                           "ci_low": [0.3, 0.8], "ci_high": [0.5, 0.95],

@@ -319,8 +319,9 @@ def test_one_chart_per_chapter_palette_and_tick_labels(snapshot_dir) -> None:
     from analysis import remittances as rm
     from analysis import trends as tr
     from analysis.sources import load_table
-    from analysis.survey.chapter import open_survey, pointrange_figure
+    from analysis.survey.chapter import open_survey
     from analysis.survey.estimation import weighted_proportion
+    from analysis.survey.figures import pointrange_figure
     from analysis.talent import chapter as talent_chapter
     from analysis.talent import figures as talent_figures
     from analysis.trends import figures as tf
@@ -343,8 +344,8 @@ def test_one_chart_per_chapter_palette_and_tick_labels(snapshot_dir) -> None:
                                   **survey.design)
     _check_chart(pointrange_figure(est, label_cols=["country", "gender"], hue="gender",
                                    xlabel="Share"), "survey")
-    inputs = talent_chapter.open_indicators(year=2022, countries=None, indicators_path=None,
-                                            mapping_path=None, data_dir=snapshot_dir)
+    inputs = talent_chapter.open_indicators(talent_chapter.load(snapshot_dir), year=2022,
+                                            countries=["AUT", "DEU", "HRV", "POL", "CAN", "USA"])
     results = talent_chapter.compute_chapter(inputs.iset, weights=None,
                                              normalisation="minmax",
                                              aggregation="arithmetic", n_draws=50, seed=0)

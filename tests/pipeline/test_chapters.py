@@ -40,8 +40,9 @@ def test_fixture_registry_is_read_in_order_with_types():
 
 def test_tables_default_to_those_of_the_year_parameters(tmp_path):
     text = ('[chapters.a]\nnotebook = "a.ipynb"\ntitle = "A"\n'
-            'parameters.y = { type = "year", default = 2020, table = "indicators" }\n'
-            'parameters.z = { type = "year", default = 0, table = "indicators" }\n')
+            'parameters.year = { type = "year", default = 2020, table = "indicators" }\n'
+            'parameters.z = { type = "year", default = 0, derive = "previous", '
+            'table = "indicators" }\n')
     assert parse_chapters(text, tmp_path / "c.toml")["a"].tables == ("indicators",)
 
 
@@ -51,7 +52,8 @@ def test_the_project_registry_parses():
     assert [c.id for c in chapters.values() if c.report] == ["trends", "remittances", "survey",
                                                              "talent"]
     kinds = {p.type for c in chapters.values() for p in c.parameters.values()}
-    assert kinds == {"year", "codes", "int", "path", "str", "float", "choice", "country"}
+    assert kinds == {"year", "codes", "int", "path", "str", "float", "choice", "country",
+                     "names", "weights"}
 
 
 @pytest.mark.parametrize(("snippet", "problem"), [
@@ -60,6 +62,12 @@ def test_the_project_registry_parses():
     ('parameters.x = { type = "choice", default = "c", choices = ["a", "b"] }', "not among"),
     ('parameters.x = { type = "year", default = 2020 }', "a year needs `table`"),
     ('parameters.x = { type = "int" }', "no default"),
+    ('parameters.x = { type = "year", default = 0, table = "t" }', "default 0 needs `derive`"),
+    ('parameters.x = { type = "int", default = 0, derive = "previous" }',
+     "derive = 'previous' needs type = \"year\""),
+    ('parameters.x = { type = "year", default = 0, derive = "previous", table = "t" }',
+     "needs a parameter `year`"),
+    ('parameters.x = { type = "choice", default = "a", choices = "minmax" }', "'module:NAME'"),
     ('parameters.data_dir = { type = "str", default = "" }', "other than 'data_dir'"),
     ('parameters.x = { type = "int", default = 1, colour = "red" }', "unknown key(s) colour"),
 ])

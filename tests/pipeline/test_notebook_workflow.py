@@ -204,15 +204,19 @@ def test_help_with_an_equals_sign_is_refused_and_weights_take_a_colon():
     so the talent weights are written NAME:NUMBER in it (NAME=NUMBER still works)."""
     from dataclasses import replace
 
-    from analysis import talent
+    from analysis.pipeline.params import coerce, typed_values
 
     chapter = CHAPTERS["talent"]
     spec = replace(chapter.parameters["weights"], help="e.g. a=1")
     with pytest.raises(ValueError, match="the help of weights contains '='"):
         parameters_cell(replace(chapter, parameters={**chapter.parameters, "weights": spec}))
-    names = ["gdp_per_capita_ppp", "unemployment_pct"]
-    assert talent.parse_weights("gdp_per_capita_ppp:2,unemployment_pct:0.5", names) == \
-        talent.parse_weights("gdp_per_capita_ppp=2,unemployment_pct=0.5", names) == \
+    weights = chapter.parameters["weights"]
+
+    def typed(text):
+        return typed_values(chapter, {"weights": coerce(weights, text)})["weights"]
+
+    assert typed("gdp_per_capita_ppp:2,unemployment_pct:0.5") == \
+        typed("gdp_per_capita_ppp=2,unemployment_pct=0.5") == \
         {"gdp_per_capita_ppp": 2.0, "unemployment_pct": 0.5}
 
 

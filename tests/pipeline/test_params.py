@@ -57,7 +57,7 @@ def test_parse_assignments():
     ("str", " text ", "text", {}),
     ("year", "2019", 2019, {"table": "t"}),
     ("year", "", 0, {"table": "t"}),
-    ("choice", "zscore", "zscore", {"choices": ("minmax", "zscore")}),
+    ("choice", "zscore", "zscore", {"listed": ("minmax", "zscore")}),
     ("codes", "pak, bgd", "PAK,BGD", {}),
     ("codes", "Silk_Routes", "silk_routes", {}),
     ("codes", "", "", {}),
@@ -76,7 +76,7 @@ def test_coerce_converts_to_the_declared_type(kind, value, expected, extra):
     ("int", "0", "p=0 is below the minimum 1", {"min": 1}),
     ("float", "2.5", "p=2.5 is above the maximum 1", {"max": 1.0}),
     ("year", "20x0", "year='20x0' is not a year such as 2020", {"table": "t"}),
-    ("choice", "other", "p='other' is not one of a, b", {"choices": ("a", "b")}),
+    ("choice", "other", "p='other' is not one of a, b", {"listed": ("a", "b")}),
     ("codes", "PAK,XYZ", "unknown country code(s) XYZ", {}),
     ("path", "/no/such/file.csv", "file not found", {}),
 ])
@@ -109,10 +109,10 @@ def test_check_year_against_the_coverage():
     with pytest.raises(ValueError, match=r"year=2030 is outside the data: gdp_usd \(indicators\)"
                                          " covers 1990–2023"):
         check_year(per, 2030, years)
-    derived = ParameterSpec("base_year", "year", 0, table="detections")
+    derived = ParameterSpec("base_year", "year", 0, table="detections", derive="previous")
     before = years.calls
     check_year(derived, 0, years)
-    assert years.calls == before  # "derived in the notebook": no data needed
+    assert years.calls == before  # derived by resolve_parameters, checked once derived
 
 
 def test_resolve_parameters_reports_every_problem_at_once():

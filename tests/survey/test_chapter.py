@@ -10,7 +10,8 @@ import yaml
 from analysis.errors import DataError
 from analysis.survey import synthetic as syn
 from analysis.survey import weighted_proportion
-from analysis.survey.chapter import design_summary, open_survey, pointrange_figure, sample_size
+from analysis.survey.chapter import design_summary, open_survey, sample_size
+from analysis.survey.figures import pointrange_figure
 
 
 @pytest.fixture(scope="module")

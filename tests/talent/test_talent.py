@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from analysis import talent
-from analysis.errors import DataError, ParameterError
+from analysis.countries import GROUPS
+from analysis.errors import DataError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "talent"
 ROOT = Path(__file__).resolve().parents[2]
@@ -474,7 +475,7 @@ def test_default_indicator_set_on_the_real_data(gdidata_dir):
     from analysis.sources import load_table
 
     table = load_table("indicators", gdidata_dir)
-    countries = talent.parse_countries(None)
+    countries = list(GROUPS["icmpd_members"] + GROUPS["oecd_comparators"])  # the default
     iset = talent.default_indicator_set(table, year=2022, countries=countries)
     assert iset.values.index.tolist() == countries
     assert (iset.years.stack() <= 2022).all() and (iset.years.stack() >= 2017).all()
@@ -580,9 +581,8 @@ def test_mapping_structure_errors(tmp_path):
 
 
 def test_example_files_in_data_talent():
-    csv, yml = talent.user_paths("data/talent/example_indicators.csv",
-                                 "data/talent/example_mapping.yaml")  # fmt: skip
-    iset = talent.load_indicator_file(csv, yml)
+    iset = talent.load_indicator_file(ROOT / "data/talent/example_indicators.csv",
+                                      ROOT / "data/talent/example_mapping.yaml")
     assert "ILLUSTRATIVE" in iset.note
     assert set(iset.dimensions.values()) == set(talent.ITA_DIMENSIONS)
     res = talent.composite_index(
@@ -596,30 +596,18 @@ def test_example_files_in_data_talent():
 # --------------------------------------------------------------------------------------------
 
 
-def test_parse_countries():
-    default = talent.parse_countries(None)
-    assert default == list(talent.ICMPD_MEMBER_STATES) + list(talent.OECD_COMPARATORS)
-    assert len(default) == 24 and talent.parse_countries("") == default
-    assert talent.parse_countries("aut, DEU") == ["AUT", "DEU"]
-    assert talent.parse_countries("oecd_comparators") == list(talent.OECD_COMPARATORS)
-    with pytest.raises(ParameterError, match="XXX"):
-        talent.parse_countries("AUT,XXX")
+def test_user_file_keeps_its_countries_that_are_listed_in_its_own_order(snapshot_dir):
+    from analysis.talent import chapter
 
-
-def test_parse_weights():
-    names = ["gdp_per_capita_ppp", "unemployment_pct", "inflation_pct"]
-    assert talent.parse_weights(None, names) is None
-    assert talent.parse_weights("gdp_per_capita_ppp=2, unemployment_pct=0.5", names) == {
-        "gdp_per_capita_ppp": 2.0, "unemployment_pct": 0.5, "inflation_pct": 1.0,
-    }  # fmt: skip
-    for bad, match in [
-        ("gdp=2", "unknown indicator 'gdp'"),
-        ("inflation_pct", "name=number"),
-        ("inflation_pct=x", "not a number"),
-        ("inflation_pct=-1", "non-negative"),
-    ]:
-        with pytest.raises(ParameterError, match=match):
-            talent.parse_weights(bad, names)
+    csv, yml = ROOT / "data/talent/example_indicators.csv", ROOT / "data/talent/example_mapping.yaml"
+    tables = chapter.load(snapshot_dir)
+    every = chapter.open_indicators(tables, year=2022, countries=None, indicators_path=csv,
+                                    mapping_path=yml)
+    assert every.user_file and every.iset.values.index.tolist() == [
+        "AUT", "DEU", "HRV", "POL", "PRT", "SRB", "SWE", "CAN"]  # the file's rows
+    some = chapter.open_indicators(tables, year=2022, countries=["CAN", "AUT", "USA"],
+                                   indicators_path=csv, mapping_path=yml)
+    assert some.iset.values.index.tolist() == ["AUT", "CAN"]
 
 
 def test_weights_without_effect():
@@ -627,13 +615,6 @@ def test_weights_without_effect():
     assert talent.weights_without_effect(dims, None) == []
     assert talent.weights_without_effect(dims, {"a": 2, "b": 1, "c": 3}) == ["c"]
     assert talent.weights_without_effect(dims, {"a": 2, "b": 1, "c": 1}) == []
-
-
-def test_user_paths_need_both(tmp_path):
-    with pytest.raises(ParameterError, match="go together"):
-        talent.user_paths("data/talent/example_indicators.csv", None)
-    with pytest.raises(ParameterError, match="not found"):
-        talent.user_paths(tmp_path / "a.csv", tmp_path / "b.yaml")
 
 
 def test_subset_countries_keeps_order_and_marks_absent():

@@ -175,10 +175,14 @@ def value_label(value: object) -> str:
     'partner countries'
     >>> value_label(["PAK", "AFG"])
     'PAK, AFG'
+    >>> value_label("icmpd_members, oecd_comparators")
+    'icmpd members, oecd comparators'
     """
     if isinstance(value, list | tuple):
         return ", ".join(value_label(v) for v in value)
     text = "" if value is None else str(value)
+    if ", " in text:
+        return value_label(text.split(", "))
     if re.fullmatch(r"[a-z0-9]+(?:_[a-z0-9]+)+", text):
         return text.replace("_", " ")
     return text

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
+import importlib
 import json
 import os
 import re
@@ -30,18 +32,29 @@ PARAMETER_TYPES: dict[str, str] = {
     "int": "an integer, optionally within min/max",
     "float": "a number, optionally within min/max",
     "str": "any text",
-    "year": "an integer year with data in `table` (for `indicator`, if given); 0 = derived",
-    "codes": "comma-separated ISO-3 codes or a group name of analysis.countries.GROUPS",
+    "year": "an integer year with data in `table` (for `indicator`, if given); 0 = `derive`",
+    "codes": "comma-separated ISO-3 codes and group names of analysis.countries.GROUPS, or "
+             "'all'; the notebook gets a list of codes (None for all)",
     "country": "one ISO-3 country code",
-    "path": "an existing file; '' = the notebook's built-in default",
-    "choice": "one of `choices`",
+    "path": "an existing file; '' = none; the notebook gets an absolute pathlib.Path or None",
+    "choice": "one of `choices` (a list, or 'module:NAME' of a tuple in the library)",
+    "names": "comma-separated names; the notebook gets a list of str",
+    "weights": "comma-separated NAME:NUMBER pairs (numbers >= 0); the notebook gets a dict "
+               "of float ('' : an empty dict)",
+}
+
+#: What ``derive`` may say of a ``year`` whose value is 0.
+DERIVATIONS: dict[str, str] = {
+    "previous": "0 means the year before `year` (checked against the data like any year); "
+                "the year must differ from `year`",
 }
 
 #: The parameter every chapter receives from the pipeline, whatever the registry says.
 DATA_DIR_PARAMETER = "data_dir"
 
 _ID = re.compile(r"^[a-z][a-z0-9_-]*$")
-_SPEC_KEYS = {"type", "default", "help", "min", "max", "choices", "table", "indicator"}
+_SPEC_KEYS = {"type", "default", "help", "min", "max", "choices", "table", "indicator",
+              "derive"}
 
 
 @dataclass(frozen=True)
@@ -60,12 +73,17 @@ class ParameterSpec:
         One line for ``--help`` and the index.
     min, max : float, optional
         Bounds of an ``int`` or ``float``.
-    choices : tuple of str
-        Allowed values of a ``choice``.
+    listed : tuple of str
+        Allowed values of a ``choice`` listed in the registry (see :attr:`choices`).
     table : str, optional
         The canonical table whose years bound a ``year``.
     indicator : str, optional
         For ``table = "indicators"``: the indicator whose years bound a ``year``.
+    derive : str, optional
+        For a ``year``: what 0 means (a key of :data:`DERIVATIONS`).
+    choices_from : str, optional
+        For a ``choice``: ``"module:NAME"``, the library's tuple of allowed values (imported
+        when first needed, so reading the registry stays fast).
     """
 
     name: str
@@ -74,9 +92,16 @@ class ParameterSpec:
     help: str = ""
     min: float | None = None
     max: float | None = None
-    choices: tuple[str, ...] = ()
+    listed: tuple[str, ...] = ()
     table: str | None = None
     indicator: str | None = None
+    derive: str | None = None
+    choices_from: str | None = None
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """Allowed values of a ``choice``: the registry's list, or the library's tuple."""
+        return imported_choices(self.choices_from) if self.choices_from else self.listed
 
 
 @dataclass(frozen=True)
@@ -117,6 +142,27 @@ class Chapter:
         return {name: spec.default for name, spec in self.parameters.items()}
 
 
+@functools.cache
+def imported_choices(reference: str) -> tuple[str, ...]:
+    """The tuple named by ``"module:NAME"`` (e.g. ``"analysis.talent.index:NORMALISATIONS"``).
+
+    Raises
+    ------
+    ValueError
+        When the module or the name does not exist, or it is not a sequence of str.
+    """
+    module, sep, name = reference.partition(":")
+    try:
+        value = getattr(importlib.import_module(module), name) if sep else None
+    except (ImportError, AttributeError):
+        value = None
+    if (not isinstance(value, tuple | list) or not value
+            or not all(isinstance(v, str) for v in value)):
+        raise ValueError(f"choices = {reference!r} does not name a tuple of str in the library "
+                         "(expected 'module:NAME')")
+    return tuple(value)
+
+
 def _check_type(value: Any, kind: str) -> bool:
     if kind == "int" or kind == "year":
         return isinstance(value, int) and not isinstance(value, bool)
@@ -143,15 +189,28 @@ def _parameter(path: Path, chapter: str, name: str, raw: Any) -> ParameterSpec:
     if not name.isidentifier() or name == DATA_DIR_PARAMETER:
         raise DataError(path, f"{where}: the name must be a Python identifier other than "
                               f"'{DATA_DIR_PARAMETER}' (the pipeline sets that one)")
-    choices = tuple(str(c) for c in raw.get("choices", ()))
-    if kind == "choice" and default not in choices:
-        raise DataError(path, f"{where}: default {default!r} is not among choices {choices}")
+    raw_choices = raw.get("choices", ())
+    choices_from = raw_choices if isinstance(raw_choices, str) else None
+    listed = () if choices_from else tuple(str(c) for c in raw_choices)
+    if kind == "choice" and choices_from is None and default not in listed:
+        raise DataError(path, f"{where}: default {default!r} is not among choices {listed}")
+    if kind == "choice" and choices_from is not None and ":" not in choices_from:
+        raise DataError(path, f"{where}: choices = {choices_from!r} must be a list or "
+                              "'module:NAME'")
     if kind == "year" and not raw.get("table"):
         raise DataError(path, f"{where}: a year needs `table`, the table whose years bound it")
+    derive = raw.get("derive")
+    if derive is not None and (kind != "year" or derive not in DERIVATIONS):
+        raise DataError(path, f"{where}: derive = {derive!r} needs type = \"year\" and one of "
+                              f"{', '.join(DERIVATIONS)}")
+    if kind == "year" and default == 0 and derive is None:
+        raise DataError(path, f"{where}: default 0 needs `derive` (what 0 means: "
+                              f"{', '.join(DERIVATIONS)})")
     return ParameterSpec(
         name=name, type=kind, default=default, help=str(raw.get("help", "")),
-        min=raw.get("min"), max=raw.get("max"), choices=choices,
-        table=raw.get("table"), indicator=raw.get("indicator"),
+        min=raw.get("min"), max=raw.get("max"), listed=listed,
+        table=raw.get("table"), indicator=raw.get("indicator"), derive=derive,
+        choices_from=choices_from,
     )
 
 
@@ -180,6 +239,11 @@ def parse_chapters(text: str, path: Path) -> dict[str, Chapter]:
                 raise DataError(path, f"chapter '{cid}' has no {key}")
         params = {name: _parameter(path, cid, name, spec)
                   for name, spec in raw.get("parameters", {}).items()}
+        for spec in params.values():
+            if spec.derive == "previous" and (
+                    "year" not in params or params["year"].type != "year"):
+                raise DataError(path, f"chapter '{cid}', parameter '{spec.name}': derive = "
+                                      "\"previous\" needs a parameter `year` of type year")
         declared_tables = raw.get("tables")
         if declared_tables is None:
             declared_tables = [p.table for p in params.values() if p.table]

@@ -30,6 +30,7 @@ from analysis.pipeline.chapters import Chapter
 from analysis.pipeline.datainfo import InputData
 from analysis.pipeline.execute import Result, Task, chapter_nav, clean_tmp, now_iso
 from analysis.pipeline.fingerprint import FileHasher, chapter_key, digest, parameter_files
+from analysis.pipeline.params import shown_values
 from analysis.pipeline.progress import Progress
 from analysis.pipeline.records import Status
 from analysis.pipeline.runners import Runner
@@ -132,7 +133,7 @@ def plan_task(chapter: Chapter, params: Mapping[str, Any], *, out: Path, data_di
     return Task(
         chapter=chapter.id, title=chapter.title, notebook=str(chapter.notebook),
         label=shown_path(chapter.notebook, base), parameters=params,
-        shown=shown_parameters(chapter, params), data_dir=str(data_dir),
+        shown=shown_values(chapter, params), data_dir=str(data_dir),
         out=str(out), formats=formats, exec_key=exec_key, export_key=export_key,
         data=data, inputs=inputs, mode=state, date=date, built_at=built_at,
         version=__version__, cell_timeout=cell_timeout, tables=chapter.tables,

@@ -7,8 +7,12 @@ unknown country code with the command line's message, naming the parameter::
 
     globals().update(check_parameters("trends", globals()))
 
-The values come back converted as the pipeline converts them (``"pak"`` -> ``"PAK"``, a path
-made absolute, ``data_dir`` resolved to the data directory actually read).
+The values come back typed, whoever ran the notebook (the pipeline, papermill or JupyterLab):
+``codes`` as a list of ISO-3 codes (``None`` for all), a path as an absolute
+:class:`~pathlib.Path` (``None`` when not given), ``names`` as a list, ``weights`` as a dict, a
+derived year as the year (``base_year`` 0 -> ``year - 1``), ``data_dir`` as the data directory
+actually read (see :func:`~analysis.pipeline.params.typed_values`). papermill still injects
+plain literals, the canonical text form the parameters cell declares.
 """
 
 from __future__ import annotations
@@ -61,7 +65,7 @@ def registered_chapter(chapter_id: str) -> Chapter:
 
 
 def check_parameters(chapter_id: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate a notebook's parameters against the registry; return them converted.
+    """Validate a notebook's parameters against the registry; return them typed.
 
     Parameters
     ----------
@@ -73,8 +77,9 @@ def check_parameters(chapter_id: str, namespace: Mapping[str, Any]) -> dict[str,
     Returns
     -------
     dict
-        Name -> converted value of every registry parameter, and ``data_dir`` as the absolute
-        path of the data directory that is read.
+        Name -> typed value of every registry parameter
+        (:func:`~analysis.pipeline.params.typed_values`), and ``data_dir`` as the absolute
+        path (str) of the data directory that is read.
 
     Raises
     ------
@@ -83,7 +88,7 @@ def check_parameters(chapter_id: str, namespace: Mapping[str, Any]) -> dict[str,
         code; or a parameter the notebook does not assign.
     """
     from analysis.pipeline.datainfo import open_input_data
-    from analysis.pipeline.params import needs_data, resolve_parameters
+    from analysis.pipeline.params import needs_data, resolve_parameters, typed_values
 
     chapter = registered_chapter(chapter_id)
     missing = [n for n in [*chapter.parameters, DATA_DIR_PARAMETER] if n not in namespace]
@@ -103,12 +108,13 @@ def check_parameters(chapter_id: str, namespace: Mapping[str, Any]) -> dict[str,
     finally:
         inputs.info.save()
         inputs.hasher.save()
-    return {**values, DATA_DIR_PARAMETER: str(inputs.choice.path)}
+    return {**typed_values(chapter, values), DATA_DIR_PARAMETER: str(inputs.choice.path)}
 
 
 #: The Python annotation of each registry type in a parameters cell.
 ANNOTATIONS: dict[str, str] = {"int": "int", "year": "int", "float": "float", "str": "str",
-                               "codes": "str", "country": "str", "path": "str", "choice": "str"}
+                               "codes": "str", "country": "str", "path": "str", "choice": "str",
+                               "names": "str", "weights": "str"}
 
 #: The help of ``data_dir`` in every parameters cell.
 DATA_DIR_HELP = "Input data directory ('' : MIGRATION_DATA_DIR, data/raw or the snapshot)"

@@ -16,9 +16,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from analysis.config import shown_path
 from analysis.errors import ParameterError
 from analysis.pipeline.chapters import DATA_DIR_PARAMETER, Chapter, ParameterSpec
 from analysis.pipeline.datainfo import year_span
+
+__all__ = ["YearSource", "check_year", "coerce", "needs_data", "parse_assignments",
+           "resolve_parameters", "shown_values", "typed_values"]
 
 
 class YearSource(Protocol):
@@ -70,6 +74,8 @@ def _what(spec: ParameterSpec) -> str:
         "str": "text", "codes": "ISO-3 codes or a group name",
         "country": "one ISO-3 country code", "path": "a file path",
         "choice": f"one of {', '.join(spec.choices)}",
+        "names": "names separated by commas",
+        "weights": "NAME:NUMBER pairs separated by commas (e.g. gdp_per_capita_ppp:2)",
     }[spec.type]
 
 
@@ -106,6 +112,10 @@ def coerce(spec: ParameterSpec, value: Any) -> Any:
         result = _codes(spec, result)
     if spec.type == "country":
         result = _country(spec, result)
+    if spec.type == "names":
+        result = ",".join(_names(spec, result))
+    if spec.type == "weights":
+        result = ",".join(f"{k}:{v}" for k, v in _weight_items(spec, result))
     if spec.type == "path" and result:
         if len(result) > 4096 or "\0" in result:
             raise ValueError(f"{shown} is not {_what(spec)} ({len(result):,} characters)")
@@ -156,7 +166,38 @@ def _codes(spec: ParameterSpec, value: str) -> str:
                          "codes or a group")
     if value.lower() in GROUPS or value.lower() == "all" or value == "":
         return value.lower()
-    return ",".join(s.strip().upper() for s in value.split(",") if s.strip())
+    items = (s.strip() for s in value.split(",") if s.strip())
+    return ",".join(s.lower() if s.lower() in GROUPS else s.upper() for s in items)
+
+
+def _names(spec: ParameterSpec, value: str) -> list[str]:
+    items = [s.strip() for s in value.split(",") if s.strip()]
+    twice = sorted({s for s in items if items.count(s) > 1})
+    if twice:
+        raise ValueError(f"{spec.name}={_short(value)}: {', '.join(twice)} given twice")
+    return items
+
+
+def _weight_items(spec: ParameterSpec, value: str) -> list[tuple[str, str]]:
+    """``"a:2, b=0.5"`` -> ``[("a", "2"), ("b", "0.5")]``, each number checked."""
+    out: list[tuple[str, str]] = []
+    for item in (s.strip() for s in value.split(",") if s.strip()):
+        key, sep, number = item.partition("=" if "=" in item else ":")
+        key, number = key.strip(), number.strip()
+        if not sep or not key:
+            raise ValueError(f"{spec.name}={_short(value)}: expected NAME:NUMBER, got "
+                             f"{_short(item)} (e.g. gdp_per_capita_ppp:2)")
+        try:
+            weight = float(number)
+        except ValueError:
+            raise ValueError(f"{spec.name}: {key}={_short(number)} is not a number") from None
+        if not math.isfinite(weight) or weight < 0:
+            raise ValueError(f"{spec.name}: {key} must be a non-negative number, got "
+                             f"{_short(number)}")
+        if key in dict(out):
+            raise ValueError(f"{spec.name}: {key} is given twice")
+        out.append((key, number))
+    return out
 
 
 def check_year(spec: ParameterSpec, value: int, data: YearSource | None) -> None:
@@ -167,8 +208,8 @@ def check_year(spec: ParameterSpec, value: int, data: YearSource | None) -> None
     ValueError
         ``"year=1999 is outside the data: detections cover 2014–2025"``.
     """
-    if value == 0 and spec.default == 0:
-        return  # "derived in the notebook"
+    if value == 0 and spec.derive:
+        return  # derived from another parameter by resolve_parameters, then checked
     if data is None or spec.table is None:
         raise RuntimeError(f"{spec.name}: checking a year needs the data coverage")
     try:
@@ -187,8 +228,7 @@ def check_year(spec: ParameterSpec, value: int, data: YearSource | None) -> None
 
 def needs_data(chapter: Chapter, values: Mapping[str, Any]) -> bool:
     """Whether validating ``values`` needs the data's year coverage."""
-    return any(spec.type == "year" and not (values.get(name) == 0 and spec.default == 0)
-               for name, spec in chapter.parameters.items())
+    return any(spec.type == "year" for spec in chapter.parameters.values())
 
 
 def resolve_parameters(chapter: Chapter, overrides: Mapping[str, str] | None = None,
@@ -208,7 +248,10 @@ def resolve_parameters(chapter: Chapter, overrides: Mapping[str, str] | None = N
     Returns
     -------
     dict
-        Name -> typed value, in registry order; ``data_dir`` is not included.
+        Name -> value in its canonical form (what papermill injects: int, float or str; a
+        derived year resolved, e.g. ``base_year`` 0 -> ``year - 1``), in registry order;
+        ``data_dir`` is not included. :func:`typed_values` turns them into what the
+        notebook works with.
 
     Raises
     ------
@@ -235,6 +278,13 @@ def resolve_parameters(chapter: Chapter, overrides: Mapping[str, str] | None = N
         except ValueError as exc:
             problems.append(str(exc))
     for name, spec in chapter.parameters.items():
+        if spec.derive == "previous" and isinstance(values.get("year"), int):
+            if values.get(name) == 0:
+                values[name] = values["year"] - 1
+            elif values.get(name) == values["year"]:
+                problems.append(f"{name}={values[name]} must differ from year ({values['year']}); "
+                                f"0 means the year before")
+    for name, spec in chapter.parameters.items():
         if spec.type == "year" and name in values:
             try:
                 check_year(spec, values[name], data)
@@ -246,3 +296,87 @@ def resolve_parameters(chapter: Chapter, overrides: Mapping[str, str] | None = N
                              "nothing was run")
     return values
 
+
+def typed_values(chapter: Chapter, values: Mapping[str, Any]) -> dict[str, Any]:
+    """What the notebook works with, from the canonical values of :func:`resolve_parameters`.
+
+    - ``codes``: a list of ISO-3 codes with groups resolved (:mod:`analysis.countries`), or
+      ``None`` for ``""``/``"all"`` (no filter);
+    - ``path``: an absolute :class:`~pathlib.Path`, or ``None`` for ``""``;
+    - ``names``: a list of str (``[]`` for ``""``);
+    - ``weights``: a dict name -> float (``{}`` for ``""``);
+    - every other type: the value as it is.
+
+    Parameters
+    ----------
+    chapter : Chapter
+        The chapter.
+    values : mapping
+        Validated values (:func:`resolve_parameters`); names the chapter does not declare are
+        passed through unchanged.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from analysis.pipeline.chapters import ParameterSpec
+    >>> specs = {"region": ParameterSpec("region", "codes", ""),
+    ...          "by": ParameterSpec("by", "names", "")}
+    >>> chapter = Chapter("c", Path("c.ipynb"), "C", specs)
+    >>> typed_values(chapter, {"region": "pak,silk_routes", "by": "country,gender"})
+    {'region': ['PAK', 'AFG', 'BGD', 'IRN', 'IRQ'], 'by': ['country', 'gender']}
+    """
+    from analysis.countries import resolve_countries
+
+    out = dict(values)
+    for name, spec in chapter.parameters.items():
+        if name not in out:
+            continue
+        value = out[name]
+        if spec.type == "codes":
+            text = str(value).strip()
+            out[name] = None if text.lower() in ("", "all") else resolve_countries(text, text)
+        elif spec.type == "path":
+            out[name] = Path(value) if str(value).strip() else None
+        elif spec.type == "names":
+            out[name] = [s.strip() for s in str(value).split(",") if s.strip()]
+        elif spec.type == "weights":
+            out[name] = {k: float(v) for k, v in _weight_items(spec, str(value))}
+    return out
+
+
+def shown_values(chapter: Chapter, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters as the drafts, the index and the key figures show them, for readers.
+
+    A derived year is shown as the year (:func:`resolve_parameters` resolved it); ``codes``
+    meaning every country are shown as ``"all"``; lists (codes, names, weights) are separated
+    by ``", "``; a path under the project root is shown relative to it (the drafts must not
+    depend on where the project lives); no path and no weights as ``"none"``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from analysis.pipeline.chapters import ParameterSpec
+    >>> chapter = Chapter("c", Path("c.ipynb"), "C", {"region": ParameterSpec("region",
+    ...                   "codes", ""), "file": ParameterSpec("file", "path", "")})
+    >>> shown_values(chapter, {"region": "", "file": ""})
+    {'region': 'all', 'file': 'none'}
+    >>> shown_values(chapter, {"region": "PAK,silk_routes"})["region"]
+    'PAK, silk_routes'
+
+    """
+    shown = dict(values)
+    for name, spec in chapter.parameters.items():
+        if name not in shown:
+            continue
+        text = str(shown[name]).strip()
+        if spec.type == "codes" and text.lower() in ("", "all"):
+            shown[name] = "all"
+        elif spec.type in ("codes", "names", "weights"):
+            shown[name] = ", ".join(s.strip() for s in text.split(",")) or "none"
+        elif spec.type == "path":
+            shown[name] = shown_path(Path(text)) if text else "none"
+    return shown

@@ -12,8 +12,8 @@ from analysis.config import source_date
 from analysis.pipeline import cache
 from analysis.pipeline.chapters import Chapter
 from analysis.pipeline.combinations import Combination, value_text
-from analysis.pipeline.engine import shown_parameters
 from analysis.pipeline.execute import now_iso
+from analysis.pipeline.params import shown_values
 from analysis.pipeline.records import Status
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def write_outputs(report: SweepReport, chapter: Chapter, *, data: dict[str, str]
         rows.append((c.values, kf))
     atomic_write_text(report.out / KEY_FIGURES_CSV, key_figures_csv(rows, report.swept))
     first = report.combinations[0]
-    shown = shown_parameters(chapter, first.parameters)
+    shown = shown_values(chapter, first.parameters)
     fixed = {k: v for k, v in shown.items() if k not in report.swept}
     _, sde_time = source_date()
     html = render_sweep_index([_index_row(report, c) for c in report.combinations],

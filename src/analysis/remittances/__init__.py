@@ -58,14 +58,22 @@ Modules
 :mod:`~analysis.remittances.models`  trend models: forecasts and calibrated intervals
 :mod:`~analysis.remittances.trend`   backtests, model selection and the counterfactual
 :mod:`~analysis.remittances.claims`  the claims register
-:mod:`~analysis.remittances.plots`   charts (imports matplotlib and seaborn only when called)
+:mod:`~analysis.remittances.figures` charts (imports matplotlib and seaborn only when called)
+:mod:`~analysis.remittances.messages` key messages
+:mod:`~analysis.remittances.chapter` the chapter's tables and countries (what the notebook shows)
 
 Everything public is re-exported here: ``from analysis.remittances import X`` works for all.
 """
 
 from analysis.remittances.claims import CLAIMS, Claim, check_claim, claims_register
+from analysis.remittances.figures import (
+    plot_counterfactual,
+    plot_country_trend,
+    plot_dependence,
+    plot_top,
+    plot_world_trend,
+)
 from analysis.remittances.levels import (
-    DEFAULT_GROUP,
     PAID,
     RECEIVED,
     WorldChange,
@@ -82,13 +90,6 @@ from analysis.remittances.levels import (
     world_total,
 )
 from analysis.remittances.models import drift_forecast
-from analysis.remittances.plots import (
-    plot_counterfactual,
-    plot_country_trend,
-    plot_dependence,
-    plot_top,
-    plot_world_trend,
-)
 from analysis.remittances.trend import (
     MIN_OBS,
     MODELS,
@@ -107,7 +108,6 @@ from analysis.remittances.trend import (
 
 __all__ = [
     "CLAIMS",
-    "DEFAULT_GROUP",
     "MIN_OBS",
     "MODELS",
     "PAID",

@@ -11,13 +11,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.countries import country_name, resolve_countries
+from analysis.countries import country_name
 
 RECEIVED = "remittances_received_usd"
 PAID = "remittances_paid_usd"
 GDP = "gdp_usd"
-#: Default group of the chapter's ``countries`` parameter.
-DEFAULT_GROUP = "partner_countries"
 
 
 # --------------------------------------------------------------------------- levels and totals
@@ -335,14 +333,15 @@ def country_change(indicators: pd.DataFrame, year: int, countries: Sequence[str]
 # ---------------------------------------------------------------------------------- countries
 
 
-def select_countries(spec: str | Sequence[str] | None, indicators: pd.DataFrame,
+def select_countries(codes: Sequence[str] | None, indicators: pd.DataFrame,
                      trend_start: int, year: int) -> list[str]:
-    """Resolve the ``countries`` parameter and refuse countries without remittance data.
+    """The countries of the counterfactual; refuse countries without remittance data.
 
     Parameters
     ----------
-    spec : str, sequence or None
-        A group of :data:`analysis.countries.GROUPS`, comma-separated ISO-3 codes, or a list.
+    codes : sequence of str or None
+        ISO-3 codes (the typed ``countries`` parameter: groups already resolved by the
+        registry); ``None`` (``countries=all``) for every country with data in the window.
     indicators : DataFrame
         The canonical ``indicators`` table.
     trend_start, year : int
@@ -355,13 +354,14 @@ def select_countries(spec: str | Sequence[str] | None, indicators: pd.DataFrame,
     Raises
     ------
     ValueError
-        For an unknown code, or for codes with no positive remittances received in
-        ``trend_start .. year`` (naming them).
+        For codes with no positive remittances received in ``trend_start .. year`` (naming
+        them).
     """
-    codes = resolve_countries(spec, DEFAULT_GROUP)
     wide = flows(indicators, RECEIVED)
     window = wide.loc[:, (wide.columns >= trend_start) & (wide.columns <= year)]
     with_data = set(window.index[window.notna().any(axis=1)])
+    if codes is None:
+        return sorted(with_data)
     lacking = [c for c in codes if c not in with_data]
     if lacking:
         named = ", ".join(f"{c} ({country_name(c)})" for c in lacking)

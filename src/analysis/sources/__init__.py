@@ -11,6 +11,7 @@ import json
 import os
 import re
 from collections import OrderedDict
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +28,7 @@ __all__ = [
     "Provenance",
     "SourceAdapter",
     "load_table",
+    "load_tables",
     "provenance",
     "registry",
     "verify_checksums",
@@ -103,6 +105,20 @@ def load_table(table: str, data_dir: str | os.PathLike[str] | None = None) -> pd
         raise KeyError(f"unknown table {table!r}; known: {', '.join(TABLES)}")
     directory, adapter = _adapter(data_dir)
     return _read_cached(directory, adapter, table).copy(deep=False)
+
+
+def load_tables(tables: Iterable[str],
+                data_dir: str | os.PathLike[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Load several canonical tables with :func:`load_table`, in the order given.
+
+    The one way a subject's ``chapter.load`` reads its tables.
+
+    Returns
+    -------
+    dict
+        Table name -> DataFrame.
+    """
+    return {table: load_table(table, data_dir) for table in tables}
 
 
 def provenance(table: str, data_dir: str | os.PathLike[str] | None = None) -> Provenance:

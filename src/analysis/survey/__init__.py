@@ -11,7 +11,9 @@ Modules
 - :mod:`~analysis.survey.estimation` - design-based estimators (Taylor linearisation);
 - :mod:`~analysis.survey.disclosure` - cell suppression, redaction of free text;
 - :mod:`~analysis.survey.claims` - the claims register;
-- :mod:`~analysis.survey.chapter` - loading and labelling for the chapter, charts.
+- :mod:`~analysis.survey.chapter` - loading and labelling for the chapter;
+- :mod:`~analysis.survey.figures` - the chapter's charts;
+- :mod:`~analysis.survey.messages` - the key messages.
 """
 
 from __future__ import annotations

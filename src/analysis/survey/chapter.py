@@ -3,7 +3,12 @@
 - :func:`open_survey` loads the real survey (file + codebook) or generates the synthetic one and
   carries the labels that make "synthetic" appear in every title, caption and source line;
 - :func:`design_summary` describes the sample and the design;
-- :func:`pointrange_figure` draws estimates with intervals (suppressed cells left out).
+- :func:`open_survey` takes the typed ``survey_path``/``codebook_path`` parameters (a
+  :class:`~pathlib.Path` or ``None``); survey microdata are not canonical tables, so this is
+  the chapter's loader;
+- the charts are in :mod:`~analysis.survey.figures` (:func:`pointrange_figure` draws estimates
+  with intervals, suppressed cells left out), the key messages in
+  :mod:`~analysis.survey.messages`.
 """
 
 from __future__ import annotations
@@ -18,9 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
-from analysis.export.display import attach_data
 from analysis.io import sha256_file
-from analysis.plotting import PALETTE
 from analysis.survey import synthetic
 from analysis.survey.codebook import Codebook, load_survey
 
@@ -29,8 +32,6 @@ __all__ = [
     "Survey",
     "design_summary",
     "open_survey",
-    "parse_list",
-    "pointrange_figure",
     "sample_size",
 ]
 
@@ -151,18 +152,9 @@ _ASKED = {
 }
 
 
-def parse_list(value: str | Sequence[str] | None) -> list[str]:
-    """A comma-separated parameter (``"country,gender,area"``) as a list."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return [str(v) for v in value]
-
-
 def open_survey(
-    survey_path: str | Path | None = None,
-    codebook_path: str | Path | None = None,
+    survey_path: Path | None = None,
+    codebook_path: Path | None = None,
     *,
     seed: int = synthetic.DEFAULT_SEED,
     n_per_psu: int = 20,
@@ -172,8 +164,8 @@ def open_survey(
 
     Parameters
     ----------
-    survey_path, codebook_path : path-like or None
-        Both ``None``: the synthetic survey is generated in memory with ``seed``. Otherwise
+    survey_path, codebook_path : Path or None
+        The typed ``path`` parameters. Both ``None``: the synthetic survey is generated in memory with ``seed``. Otherwise
         both are needed (see ``docs/survey-input.md``).
     seed, n_per_psu : int
         For the synthetic survey.
@@ -186,7 +178,7 @@ def open_survey(
     -------
     Survey
     """
-    if survey_path in (None, "") and codebook_path in (None, ""):
+    if survey_path is None and codebook_path is None:
         df, cb = synthetic.load(n_per_psu=n_per_psu, seed=seed)
         survey = Survey(
             data=df, codebook=cb, synthetic=True,
@@ -194,10 +186,10 @@ def open_survey(
                    f"the project's survey simulator (seed {seed}); not real survey responses",
             vintage=f"synthetic, seed {seed}",
         )
-    elif survey_path in (None, "") or codebook_path in (None, ""):
+    elif survey_path is None or codebook_path is None:
         raise ValueError("give both survey_path and codebook_path, or neither (synthetic data)")
     else:
-        path = Path(str(survey_path))
+        path = Path(survey_path)
         df, cb = load_survey(path, codebook_path)
         if cb.synthetic:
             source = (f"{TITLE}, synthetic data (file {path.name}); not real survey "
@@ -262,82 +254,3 @@ def design_summary(
     out = pd.DataFrame(rows)
     out[["n", "psus"]] = out[["n", "psus"]].astype("int64")
     return out
-
-
-def pointrange_figure(
-    table: pd.DataFrame,
-    *,
-    label_cols: Sequence[str],
-    hue: str | None = None,
-    value: str = "estimate",
-    low: str = "ci_low",
-    high: str = "ci_high",
-    xlabel: str = "",
-    title: str = "",
-    percent: bool = True,
-    log: bool = False,
-    ref: float | None = None,
-) -> Any:
-    """Point estimates with interval bars, one row per table row (a forest-style chart).
-
-    Suppressed rows (``suppressed`` True, or missing ``value``) get no point; their label
-    says "suppressed".
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-    from matplotlib.ticker import FuncFormatter, NullFormatter
-
-    t = table.reset_index(drop=True)
-    labels = [" · ".join(str(r[c]) for c in label_cols) for _, r in t.iterrows()]
-    sup = (t["suppressed"].to_numpy(bool) if "suppressed" in t
-           else np.zeros(len(t), dtype=bool))
-    sup = sup | t[value].isna().to_numpy()
-    levels = list(dict.fromkeys(t[hue].astype(str))) if hue else ["all"]
-    from analysis.plotting import COLUMN_WIDTH, GREY, ReaderFormatter
-
-    palette = {lev: PALETTE[i] if i < len(PALETTE) else GREY for i, lev in enumerate(levels)}
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 0.38 * len(t) + 1.4))
-    y = np.arange(len(t))[::-1]
-    for i, row in t.iterrows():
-        if sup[i]:
-            labels[i] += " (suppressed)"
-            continue
-        colour = palette[str(row[hue])] if hue else palette["all"]
-        v, lo, hi = float(row[value]), float(row[low]), float(row[high])
-        ax.plot([lo, hi], [y[i], y[i]], color=colour, lw=2, solid_capstyle="round")
-        ax.plot(v, y[i], "o", color=colour, ms=6)
-    ax.set_yticks(y, labels)
-    if ref is not None:
-        ax.axvline(ref, color="0.4", lw=1, ls="--")
-    if log:
-        ax.set_xscale("log")
-        lo, hi = ax.get_xlim()
-        ticks = [t for t in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10, 20)
-                 if lo <= t <= hi]
-        ax.set_xticks(ticks)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
-        ax.xaxis.set_minor_formatter(NullFormatter())
-    elif percent:
-        ax.xaxis.set_major_formatter(ReaderFormatter(scale=100, suffix="\u00a0%"))
-    ax.set_xlabel(xlabel)
-    if title:
-        ax.set_title(title, loc="left")
-    if hue and len(levels) > 1:
-        handles = [plt.Line2D([], [], marker="o", color=palette[lev], lw=2, label=lev)
-                   for lev in levels]
-        ax.legend(handles=handles, title=hue.replace("_", " ").capitalize(), frameon=False,
-                  loc="best")
-    ax.grid(axis="x", alpha=0.3)
-    ax.grid(axis="y", visible=False)
-    sns.despine(fig=fig)
-    fig.tight_layout()
-    # The numbers drawn: a suppressed row has none (it is labelled, not plotted).
-    drawn = t[list(label_cols)].copy()
-    for col in (value, low, high):
-        drawn[col] = t[col].astype(float).mask(sup)
-    drawn["suppressed"] = sup
-    return attach_data(fig, drawn)

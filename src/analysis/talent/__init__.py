@@ -70,10 +70,10 @@ from analysis.talent.chapter import (
     ICMPD_MEMBER_STATES,
     OECD_COMPARATORS,
     describe_indicators,
-    parse_countries,
+    full_weights,
     proxy_coverage,
     uncovered_dimensions,
-    user_paths,
+    user_files,
     weights_without_effect,
 )
 from analysis.talent.index import (
@@ -98,7 +98,6 @@ from analysis.talent.indicators import (
     default_indicator_set,
     indicators_from_table,
     load_indicator_file,
-    parse_weights,
     subset_countries,
 )
 
@@ -121,15 +120,14 @@ __all__ = [
     "composite_index",
     "default_indicator_set",
     "describe_indicators",
+    "full_weights",
     "indicators_from_table",
     "load_indicator_file",
     "method_ranks",
-    "parse_countries",
-    "parse_weights",
     "proxy_coverage",
     "rank_uncertainty",
     "subset_countries",
     "uncovered_dimensions",
-    "user_paths",
+    "user_files",
     "weights_without_effect",
 ]

@@ -6,7 +6,8 @@
   :func:`ranking_table`, :func:`method_table` and :func:`widest_interval` build the tables;
 - :mod:`~analysis.talent.figures` draws the figures and :mod:`~analysis.talent.narrative`
   writes the sentences that depend on the results;
-- :func:`parse_countries` and :func:`user_paths` read the notebook parameters.
+- :func:`load` reads the chapter's canonical tables; :func:`user_files` and
+  :func:`full_weights` check the typed parameters against each other and the data.
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.config import PROJECT_ROOT
-from analysis.countries import GROUPS, country_name, resolve_countries
+from analysis.countries import GROUPS, country_name
 from analysis.errors import ParameterError
 from analysis.talent.index import (
     TalentDataWarning,
@@ -36,7 +36,6 @@ from analysis.talent.indicators import (
     Proxy,
     default_indicator_set,
     load_indicator_file,
-    parse_weights,
     subset_countries,
 )
 
@@ -44,6 +43,7 @@ __all__ = [
     "ICMPD_MEMBER_STATES",
     "METHOD_NAMES",
     "OECD_COMPARATORS",
+    "TABLES",
     "ChapterInputs",
     "ChapterResults",
     "compute_chapter",
@@ -52,17 +52,22 @@ __all__ = [
     "indicator_tables",
     "method_table",
     "not_used_table",
+    "full_weights",
+    "load",
     "open_indicators",
-    "parse_countries",
     "proxy_coverage",
     "ranking_table",
     "uncovered_dimensions",
-    "user_paths",
+    "user_files",
     "weights_without_effect",
     "widest_interval",
 ]
 
-#: ICMPD member states (ISO-3), the first part of the chapter's default country list.
+#: The canonical tables the chapter reads (:func:`load`).
+TABLES: tuple[str, ...] = ("indicators",)
+
+#: ICMPD member states (ISO-3), labelled as such in the chapter's tables (its default
+#: countries are the registry's: ``notebooks/chapters.toml``).
 ICMPD_MEMBER_STATES: tuple[str, ...] = tuple(GROUPS["icmpd_members"])
 
 #: OECD destination countries shown for comparison (ISO-3).
@@ -164,54 +169,53 @@ def uncovered_dimensions(dimensions: Mapping[str, str]) -> list[str]:
     return [d for d in ITA_DIMENSIONS if d not in used]
 
 
-def parse_countries(countries: str | Sequence[str] | None) -> list[str]:
-    """Turn the notebook parameter into a list of ISO-3 codes.
+def user_files(
+    indicators_path: Path | None, mapping_path: Path | None
+) -> tuple[Path, Path] | None:
+    """The user's indicator file and its mapping, or ``None`` for the default proxies.
 
-    ``None`` or ``""`` gives :data:`ICMPD_MEMBER_STATES` followed by :data:`OECD_COMPARATORS`;
-    otherwise ISO-3 codes and group names of :data:`analysis.countries.GROUPS`, comma
-    separated (see :func:`analysis.countries.resolve_countries`).
-
-    Raises
-    ------
-    ParameterError
-        An unknown code or group.
-    """
-    if countries is None or (isinstance(countries, str) and not countries.strip()):
-        return list(ICMPD_MEMBER_STATES) + list(OECD_COMPARATORS)
-    try:
-        return resolve_countries(countries, default="icmpd_members")
-    except ValueError as exc:
-        raise ParameterError(f"countries: {exc}") from None
-
-
-def user_paths(
-    indicators_path: str | Path | None, mapping_path: str | Path | None
-) -> tuple[Path, Path]:
-    """Resolve the user's indicator and mapping paths (both or neither must be given).
-
-    A relative path is taken from the current directory when the file exists there, otherwise
-    from the project root (so ``data/talent/example_indicators.csv`` works from any folder).
+    The registry has made both absolute and checked that they exist
+    (:func:`~analysis.pipeline.params.typed_values`); here they are checked to come together.
 
     Raises
     ------
     ParameterError
-        Only one of the two given, or a file that does not exist.
+        Only one of the two given.
     """
-    given = [bool(p and str(p).strip()) for p in (indicators_path, mapping_path)]
-    if given[0] != given[1]:
+    if (indicators_path is None) != (mapping_path is None):
         raise ParameterError(
             "indicators_path and mapping_path go together: give both (a CSV file and its YAML "
             "mapping) or neither (the default proxies)"
         )
-    out = []
-    for name, p in (("indicators_path", indicators_path), ("mapping_path", mapping_path)):
-        path = Path(str(p)).expanduser()
-        if not path.is_absolute() and not path.exists():
-            path = PROJECT_ROOT / path
-        if not path.is_file():
-            raise ParameterError(f"{name}: file not found: {p}")
-        out.append(path)
-    return out[0], out[1]
+    if indicators_path is None or mapping_path is None:
+        return None
+    return indicators_path, mapping_path
+
+
+def full_weights(weights: Mapping[str, float] | None,
+                 indicators: Sequence[str]) -> dict[str, float] | None:
+    """The weight of every indicator: those given, 1 for the others; ``None`` when none given.
+
+    Parameters
+    ----------
+    weights : mapping or None
+        Indicator -> weight (the typed ``weights`` parameter; the registry checked that each
+        is a non-negative number).
+    indicators : sequence of str
+        The indicators of the chapter.
+
+    Raises
+    ------
+    ParameterError
+        A weight for an indicator the chapter does not have, naming the ones it has.
+    """
+    if not weights:
+        return None
+    unknown = [k for k in weights if k not in indicators]
+    if unknown:
+        raise ParameterError(f"weights: unknown indicator {unknown[0]!r}; known: "
+                             f"{', '.join(indicators)}")
+    return {name: float(weights.get(name, 1.0)) for name in indicators}
 
 
 # --------------------------------------------------------------------------------------------
@@ -245,49 +249,58 @@ class ChapterInputs:
     user_file: bool
 
 
+def load(data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """The canonical tables of the chapter (:data:`TABLES`), read with
+    :func:`analysis.sources.load_tables`."""
+    from analysis.sources import load_tables
+
+    return load_tables(TABLES, data_dir)
+
+
 def open_indicators(
+    tables: Mapping[str, pd.DataFrame],
     *,
     year: int,
-    countries: str | Sequence[str] | None = None,
-    indicators_path: str | Path | None = None,
-    mapping_path: str | Path | None = None,
-    data_dir: str | Path | None = None,
+    countries: Sequence[str] | None,
+    indicators_path: Path | None = None,
+    mapping_path: Path | None = None,
+    source: str = "",
+    vintage: str = "",
 ) -> ChapterInputs:
-    """Load the user's indicator file when given, else the default proxies of the chapter.
+    """The user's indicator file when given, else the default proxies from the tables.
 
     Parameters
     ----------
+    tables : mapping
+        The chapter's canonical tables (:func:`load`).
     year : int
         Target year of the default proxies (does not apply to a user's file).
-    countries : str or sequence of str, optional
-        The ``countries`` notebook parameter (see :func:`parse_countries`). With a user's file
-        the file's countries are kept unless it is given.
-    indicators_path, mapping_path : path-like, optional
+    countries : sequence of str or None
+        ISO-3 codes (the typed ``countries`` parameter); ``None`` for every country. A user's
+        file keeps those of its countries that are listed, in its own order.
+    indicators_path, mapping_path : Path or None
         A user's indicator file and its YAML mapping (both or neither).
-    data_dir : path-like, optional
-        Directory of the canonical tables (default: the project's data).
+    source, vintage : str
+        Citation and vintage of the canonical ``indicators`` table.
 
     Returns
     -------
     ChapterInputs
     """
-    if indicators_path or mapping_path:
-        iset = load_indicator_file(*user_paths(indicators_path, mapping_path))
-        if countries:
-            iset = subset_countries(iset, parse_countries(countries))
+    files = user_files(indicators_path, mapping_path)
+    if files is not None:
+        iset = load_indicator_file(*files)
+        if countries is not None:
+            listed = set(countries)
+            iset = subset_countries(iset, [c for c in iset.values.index if c in listed])
         return ChapterInputs(iset, iset.source, iset.vintage or "not stated", None, True)
-    from analysis.sources import load_table, provenance
-
-    table = load_table("indicators", data_dir)
-    prov = provenance("indicators", data_dir)
+    table = tables["indicators"]
+    if countries is None:
+        countries = sorted(table["country"].unique())
     iset = default_indicator_set(
-        table,
-        year=int(year),
-        countries=parse_countries(countries),
-        source=prov.citation,
-        vintage=prov.vintage,
+        table, year=int(year), countries=list(countries), source=source, vintage=vintage,
     )
-    return ChapterInputs(iset, prov.citation, prov.vintage, DEFAULT_PROXIES, False)
+    return ChapterInputs(iset, source, vintage, DEFAULT_PROXIES, False)
 
 
 @dataclass(frozen=True)
@@ -321,23 +334,26 @@ class ChapterResults:
 def compute_chapter(
     iset: IndicatorSet,
     *,
-    weights: str | None = None,
-    normalisation: str = "minmax",
-    aggregation: str = "arithmetic",
-    n_draws: int = 1000,
-    seed: int = 0,
+    weights: Mapping[str, float] | None,
+    normalisation: str,
+    aggregation: str,
+    n_draws: int,
+    seed: int,
 ) -> ChapterResults:
     """Compute the index, its rank intervals and the ranks under each method.
 
     Countries dropped for missing data are not warned about (:class:`TalentDataWarning`) but
     listed in ``dropped``, for the text.
 
+    The chapter's parameters have no defaults here: they are the registry's
+    (``notebooks/chapters.toml``), handed over typed by the notebook.
+
     Parameters
     ----------
     iset : IndicatorSet
         The indicators.
-    weights : str, optional
-        The ``weights`` notebook parameter (see :func:`parse_weights`).
+    weights : mapping, optional
+        Indicator -> weight, the typed ``weights`` parameter (see :func:`full_weights`).
     normalisation, aggregation : str
         Methods of the reference index.
     n_draws, seed : int
@@ -347,7 +363,7 @@ def compute_chapter(
     -------
     ChapterResults
     """
-    w = parse_weights(weights, list(iset.values.columns))
+    w = full_weights(weights, list(iset.values.columns))
     spec: dict[str, Any] = {"directions": iset.directions, "dimensions": iset.dimensions,
                             "weights": w}  # fmt: skip
     with warnings.catch_warnings():

@@ -5,13 +5,12 @@
 - :func:`default_indicator_set` applies the proxy mapping :data:`DEFAULT_PROXIES`;
 - :func:`load_indicator_file` reads a user's own indicator file (e.g. downloaded from the OECD)
   with a small YAML mapping;
-- :func:`subset_countries` and :func:`parse_weights` apply the chapter's parameters to an
+- :func:`subset_countries` applies the chapter's countries to an
   :class:`IndicatorSet`.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -21,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from analysis.errors import DataError, ParameterError
+from analysis.errors import DataError
 
 __all__ = [
     "DEFAULT_MAX_AGE",
@@ -35,7 +34,6 @@ __all__ = [
     "default_indicator_set",
     "indicators_from_table",
     "load_indicator_file",
-    "parse_weights",
     "subset_countries",
 ]
 
@@ -499,40 +497,3 @@ def subset_countries(iset: IndicatorSet, countries: Sequence[str]) -> IndicatorS
     idx = pd.Index(list(countries), name="country")
     years = None if iset.years is None else iset.years.reindex(idx)
     return replace(iset, values=iset.values.reindex(idx), years=years)
-
-
-def parse_weights(text: str | None, indicators: Sequence[str]) -> dict[str, float] | None:
-    """Turn ``"gdp_per_capita_ppp=2,unemployment_pct=1"`` into a full weight mapping.
-
-    ``name:number`` is accepted as well (``"gdp_per_capita_ppp:2"``), as the registry's help
-    writes it: papermill cannot read a parameter whose help comment holds an ``=``.
-
-    Indicators not named keep weight 1. ``None`` or ``""`` gives ``None`` (equal weights).
-
-    Raises
-    ------
-    ParameterError
-        Malformed items, unknown indicators, or weights that are not non-negative numbers.
-    """
-    if text is None or not str(text).strip():
-        return None
-    weights = {name: 1.0 for name in indicators}
-    for item in str(text).split(","):
-        if not item.strip():
-            continue
-        key, sep, val = item.partition("=" if "=" in item else ":")
-        key = key.strip()
-        if not sep:
-            raise ParameterError(f"weights: expected name=number, got {item.strip()!r}")
-        if key not in weights:
-            raise ParameterError(
-                f"weights: unknown indicator {key!r}; known: {', '.join(indicators)}"
-            )
-        try:
-            number = float(val)
-        except ValueError:
-            raise ParameterError(f"weights: {key}={val.strip()!r} is not a number") from None
-        if not math.isfinite(number) or number < 0:
-            raise ParameterError(f"weights: {key} must be a non-negative number, got {number}")
-        weights[key] = number
-    return weights

@@ -22,7 +22,9 @@ Computation rules (the same everywhere in this module)
 
 Modules
 -------
-- :mod:`analysis.trends._common`: constants, parameters and coverage, formatting helpers.
+- :mod:`analysis.trends._common`: constants, coverage, formatting helpers.
+- :mod:`analysis.trends.chapter`: the chapter's tables and scope (region, years, months).
+- :mod:`analysis.trends.figures`: the charts; :mod:`analysis.trends.messages`: key messages.
 - :mod:`analysis.trends.crossings`: irregular border crossings (Frontex detections).
 - :mod:`analysis.trends.asylum`: asylum (Eurostat first-time applicants).
 - :mod:`analysis.trends.stocks`: international migrant stock (UN DESA) and forcibly displaced
@@ -40,14 +42,11 @@ from analysis.trends._common import (
     MIN_BASE_DETECTIONS,
     REFUGEE_GROUPS,
     available_years,
-    country_code,
     filter_codes,
     label_years,
     latest_year,
     months_covered,
     pct_change,
-    region_codes,
-    resolve_base_year,
     table_formats,
 )
 from analysis.trends.asylum import (
@@ -118,8 +117,6 @@ __all__ = [
     "monthly_totals",
     "months_covered",
     "pct_change",
-    "region_codes",
-    "resolve_base_year",
     "route_shift",
     "seasonal_amplitude",
     "seasonal_decomposition",
@@ -133,7 +130,6 @@ __all__ = [
     "top_origins",
     "total_detections",
     "citizenship_destinations",
-    "country_code",
     "displaced_partners",
     "displaced_total",
     "nationality_routes",

@@ -1,4 +1,4 @@
-"""Shared pieces of :mod:`analysis.trends`: constants, parameters, coverage, formatting.
+"""Shared pieces of :mod:`analysis.trends`: constants, coverage, formatting.
 
 The computation rules are those of the package docstring (:mod:`analysis.trends`).
 """
@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from analysis.countries import GROUPS, country_name, resolve_countries
+from analysis.countries import country_name
 
 __all__ = [
     "CHAPTER_TABLES",
@@ -17,14 +17,11 @@ __all__ = [
     "MIN_BASE_DETECTIONS",
     "REFUGEE_GROUPS",
     "available_years",
-    "country_code",
     "filter_codes",
     "label_years",
     "latest_year",
     "months_covered",
     "pct_change",
-    "region_codes",
-    "resolve_base_year",
     "table_formats",
 ]
 
@@ -40,32 +37,8 @@ MIN_BASE_DETECTIONS = 1000
 
 
 # --------------------------------------------------------------------------------------------
-# Parameters and coverage
+# Coverage
 # --------------------------------------------------------------------------------------------
-
-
-def region_codes(region: str | None) -> list[str] | None:
-    """Turn the chapter's ``region`` parameter into country codes.
-
-    Parameters
-    ----------
-    region : str or None
-        ``""``, ``"all"`` or ``None`` for all countries; a group name of
-        :data:`analysis.countries.GROUPS` (``"silk_routes"``); or comma-separated ISO-3 codes.
-
-    Returns
-    -------
-    list of str or None
-        The codes, or ``None`` for no filter.
-
-    Raises
-    ------
-    ValueError
-        For an unknown code or group.
-    """
-    if region is None or region.strip().lower() in ("", "all"):
-        return None
-    return resolve_countries(region, default=region)
 
 
 def filter_codes(df: pd.DataFrame, column: str, codes: Sequence[str] | None) -> pd.DataFrame:
@@ -142,40 +115,6 @@ def months_covered(detections: pd.DataFrame, year: int) -> int:
     return int(own.max()[5:7]) if len(own) else 0
 
 
-def resolve_base_year(year: int, base_year: int, years: tuple[int, int]) -> int:
-    """Check the report year and derive the comparison year.
-
-    Parameters
-    ----------
-    year : int
-        Report year.
-    base_year : int
-        Comparison year; 0 means ``year - 1``.
-    years : tuple of int
-        ``(first, last)`` years of the data (:func:`available_years`).
-
-    Returns
-    -------
-    int
-        The comparison year.
-
-    Raises
-    ------
-    ValueError
-        When either year is outside ``years`` or both are the same.
-    """
-    first, last = years
-    if not first <= year <= last:
-        raise ValueError(f"year {year} is outside the detections data ({first}-{last})")
-    base = year - 1 if base_year == 0 else base_year
-    if not first <= base <= last:
-        raise ValueError(f"base_year {base} is outside the detections data ({first}-{last}); "
-                         f"choose a year from {first} to {last}")
-    if base == year:
-        raise ValueError(f"base_year must differ from year ({year})")
-    return base
-
-
 def latest_year(years: Iterable[int], year: int) -> int | None:
     """The latest of ``years`` not after ``year`` (None if there is none).
 
@@ -240,33 +179,3 @@ def table_formats(year: int, base_year: int) -> dict[str, str]:
     for y in (year, base_year):
         formats |= {f"share {y}": "share", f"per 100k {y}": "{:,.1f}"}
     return formats
-
-
-def country_code(spec: str | None, default: str = "PAK") -> str:
-    """The one country of a ``country`` parameter, as an upper-case ISO-3 code.
-
-    Parameters
-    ----------
-    spec : str or None
-        One code in any case (``"pak"``); ``""`` or ``None`` for ``default``.
-    default : str, default "PAK"
-        The code used when ``spec`` is empty.
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    ValueError
-        For an unknown code, a group name, ``"all"`` or more than one code.
-
-    Examples
-    --------
-    >>> country_code(" syr ")
-    'SYR'
-    """
-    text = (spec or "").strip() or default
-    if "," in text or text.lower() in GROUPS or text.lower() == "all":
-        raise ValueError(f"country must be a single ISO-3 code such as 'PAK', not {text!r}")
-    return resolve_countries(text, default=default)[0]

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
     from analysis.remittances.trend import Counterfactual
 
+__all__ = ["plot_counterfactual", "plot_country_trend", "plot_dependence", "plot_top",
+           "plot_world_trend"]
 
 def plot_top(received: pd.DataFrame, paid: pd.DataFrame, year: int) -> Figure:
     """Two bar panels: top recipients and top senders (US$ bn), from :func:`top_countries`."""
