@@ -608,6 +608,13 @@ def test_user_file_keeps_its_countries_that_are_listed_in_its_own_order(snapshot
     some = chapter.open_indicators(tables, year=2022, countries=["CAN", "AUT", "USA"],
                                    indicators_path=csv, mapping_path=yml)
     assert some.iset.values.index.tolist() == ["AUT", "CAN"]
+    assert some.left_out == ("DEU", "HRV", "POL", "PRT", "SRB", "SWE") and every.left_out == ()
+    from analysis.talent.narrative import source_text
+
+    said = source_text(some, 2022)  # the reader is told who is left out, never silently
+    assert "6 of its 8 countries are not among the countries chosen" in said
+    assert "Germany, Croatia, Poland, Portugal, Serbia, Sweden" in said
+    assert "left out" not in source_text(every, 2022)
 
 
 def test_weights_without_effect():

@@ -240,6 +240,9 @@ class ChapterInputs:
         Indicator -> :class:`Proxy` for the default proxies; ``None`` for a user's file.
     user_file : bool
         Whether the indicators come from a user's file.
+    left_out : tuple of str
+        Countries of a user's file that are not among the chapter's countries, so left out
+        (the chapter says which).
     """
 
     iset: IndicatorSet
@@ -247,6 +250,7 @@ class ChapterInputs:
     vintage: str
     rationale: Mapping[str, Proxy] | None
     user_file: bool
+    left_out: tuple[str, ...] = ()
 
 
 def load(data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
@@ -277,7 +281,8 @@ def open_indicators(
         Target year of the default proxies (does not apply to a user's file).
     countries : sequence of str or None
         ISO-3 codes (the typed ``countries`` parameter); ``None`` for every country. A user's
-        file keeps those of its countries that are listed, in its own order.
+        file keeps those of its countries that are listed, in its own order; the others are
+        named in ``left_out``.
     indicators_path, mapping_path : Path or None
         A user's indicator file and its YAML mapping (both or neither).
     source, vintage : str
@@ -290,10 +295,13 @@ def open_indicators(
     files = user_files(indicators_path, mapping_path)
     if files is not None:
         iset = load_indicator_file(*files)
+        left_out: tuple[str, ...] = ()
         if countries is not None:
             listed = set(countries)
+            left_out = tuple(c for c in iset.values.index if c not in listed)
             iset = subset_countries(iset, [c for c in iset.values.index if c in listed])
-        return ChapterInputs(iset, iset.source, iset.vintage or "not stated", None, True)
+        return ChapterInputs(iset, iset.source, iset.vintage or "not stated", None, True,
+                             left_out)
     table = tables["indicators"]
     if countries is None:
         countries = sorted(table["country"].unique())

@@ -48,9 +48,14 @@ def source_text(inputs: ChapterInputs, year: int) -> str:
     """Where the indicators come from (and, for the default proxies, which years)."""
     if inputs.user_file:
         note = inputs.iset.note
+        left = inputs.left_out
+        total = len(left) + len(inputs.iset.values.index)
         return (
             f"Indicators come from the user file *{inputs.source}* (vintage: {inputs.vintage}); "
             "the `year` parameter does not apply to it."
+            + (f" **{len(left)} of its {total} countries are not among the countries chosen "
+               f"for this chapter and are left out:** "
+               f"{', '.join(country_name(c) for c in left)}." if left else "")
             + (f" **Note from the mapping file:** {note}" if note else "")
         )
     return (
