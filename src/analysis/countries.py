@@ -68,6 +68,19 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: How each group is named for readers (drafts, index, footers).
+GROUP_LABELS: dict[str, str] = {
+    "silk_routes": "Silk Routes countries",
+    "budapest_process": "Budapest Process countries",
+    "prague_process": "Prague Process countries",
+    "rabat_process": "Rabat Process countries",
+    "khartoum_process": "Khartoum Process countries",
+    "icmpd_members": "ICMPD member states",
+    "oecd_comparators": "OECD comparators",
+    "partner_countries": "partner countries",
+    "eu27": "EU member states",
+}
+
 
 @cache
 def known_codes() -> frozenset[str]:

@@ -165,24 +165,33 @@ def parameter_label(name: str) -> str:
 
 
 def value_label(value: object) -> str:
-    """A parameter value for readers: ``"partner_countries"`` -> ``"partner countries"``.
+    """A parameter value for readers: groups and countries by name, not by code.
 
-    Lists are joined with commas; file paths and numbers are kept as they are.
+    Lists are joined with commas; file paths and numbers are kept as they are; other
+    identifiers lose their underscores.
 
     Examples
     --------
     >>> value_label("partner_countries")
     'partner countries'
     >>> value_label(["PAK", "AFG"])
-    'PAK, AFG'
+    'Pakistan, Afghanistan'
     >>> value_label("icmpd_members, oecd_comparators")
-    'icmpd members, oecd comparators'
+    'ICMPD member states, OECD comparators'
+    >>> value_label("gdp_per_capita")
+    'gdp per capita'
     """
+    from analysis.countries import GROUP_LABELS, country_name, known_codes
+
     if isinstance(value, list | tuple):
         return ", ".join(value_label(v) for v in value)
     text = "" if value is None else str(value)
     if ", " in text:
         return value_label(text.split(", "))
+    if text in GROUP_LABELS:
+        return GROUP_LABELS[text]
+    if re.fullmatch(r"[A-Z]{3}|EU27", text) and text in known_codes():
+        return country_name(text)
     if re.fullmatch(r"[a-z0-9]+(?:_[a-z0-9]+)+", text):
         return text.replace("_", " ")
     return text
