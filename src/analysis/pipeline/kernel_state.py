@@ -39,13 +39,13 @@ from typing import Any
 
 __all__ = ["WARM_MODULES", "restore", "snapshot", "warm_up"]
 
-#: Imported once per warm kernel: what every chapter notebook imports. A package only some
-#: chapters use (statsmodels) is imported by the first notebook that needs it, and then kept.
+#: Imported by the warm-up: what every chapter notebook imports. A subject package, and what
+#: only some chapters use (scipy.stats, statsmodels), is imported by the first notebook that
+#: needs it and then kept, so a worker never pays for the subjects it does not run.
 WARM_MODULES: tuple[str, ...] = (
-    "numpy", "pandas", "scipy.stats", "matplotlib.pyplot", "seaborn",
-    "analysis.sources", "analysis.pipeline.notebook", "analysis.plotting",
-    "analysis.export.display", "analysis.export.recorder", "analysis.countries",
-    "analysis.trends", "analysis.remittances", "analysis.survey", "analysis.talent",
+    "numpy", "pandas", "matplotlib.pyplot", "seaborn", "analysis.sources",
+    "analysis.pipeline.notebook", "analysis.plotting", "analysis.export.display",
+    "analysis.export.numbers", "analysis.export.recorder", "analysis.countries",
 )
 
 _SNAPSHOT: dict[str, Any] | None = None

@@ -100,6 +100,8 @@ class KernelSession:
         self.peak_memory_mb = 0.0
         self._log_file: IO[bytes] | None = None
         self._thread: int | None = None
+        self._warming: str | None = None  # the warm-up's message id, until it replied
+        self._warming_since = 0.0
 
     # -- life cycle -----------------------------------------------------------------------
     @property
@@ -110,12 +112,28 @@ class KernelSession:
         return self.km is not None and bool(run_sync(self.km.is_alive)())
 
     def start(self, data_dir: str) -> None:
-        """Start the kernel and warm it up (imports, snapshot).
+        """Start the kernel and warm it up (imports, snapshot); wait until it is warm.
 
         Raises
         ------
         KernelStartError
             When the kernel does not start or its warm-up fails.
+        """
+        self.launch(data_dir)
+        self.await_warm()
+
+    def launch(self, data_dir: str) -> None:
+        """Start the kernel process and send it the warm-up, without waiting for either.
+
+        A pool worker calls this first thing, so that the kernel boots and imports while the
+        worker imports its own modules and waits for a task; :meth:`await_warm` (called by
+        :meth:`prepare`) then waits for the warm-up's reply, which also tells that the kernel
+        is up.
+
+        Raises
+        ------
+        KernelStartError
+            When the kernel process cannot be started.
         """
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
@@ -136,15 +154,37 @@ class KernelSession:
                 extra_arguments=["--HistoryManager.hist_file=:memory:"])
             self.kc = self.km.client()
             self.kc.start_channels()
-            run_sync(self.kc.wait_for_ready)(timeout=self.start_timeout)
             self.kc.allow_stdin = False
-            self.execute(f"{_STATE}.warm_up()" if self.modules is None
-                         else f"{_STATE}.warm_up({tuple(self.modules)!r})")
-        except KernelStartError:
-            self.shutdown()
-            raise
+            # Queued until the kernel listens; its reply says the kernel is up and warm.
+            self._warming = self.kc.execute(
+                f"{_STATE}.warm_up()" if self.modules is None
+                else f"{_STATE}.warm_up({tuple(self.modules)!r})",
+                silent=True, store_history=False, allow_stdin=False)
+            self._warming_since = time.monotonic()
         except Exception as exc:
             self.shutdown()
+            raise KernelStartError(f"the kernel '{self.kernel_name}' could not start: "
+                                   f"{type(exc).__name__}: {exc}") from None
+
+    def await_warm(self) -> None:
+        """Wait for the warm-up sent by :meth:`launch` (nothing to do when warm already).
+
+        Raises
+        ------
+        KernelStartError
+            When the warm-up fails, or the kernel does not answer within ``start_timeout``
+            of its launch (it is then stopped).
+        """
+        if self._warming is None:
+            return
+        msg_id, self._warming = self._warming, None
+        remaining = self.start_timeout - (time.monotonic() - self._warming_since)
+        try:
+            self._await_reply(msg_id, max(remaining, 1.0))
+        except Exception as exc:
+            self.shutdown()
+            if isinstance(exc, KernelStartError):
+                raise
             raise KernelStartError(f"the kernel '{self.kernel_name}' could not start: "
                                    f"{type(exc).__name__}: {exc}") from None
         self.runs = 0
@@ -154,6 +194,7 @@ class KernelSession:
         """Stop the kernel (if any) and close its channels and log."""
         from jupyter_core.utils import run_sync
 
+        self._warming = None
         if self.kc is not None:
             with contextlib.suppress(Exception):
                 self.kc.stop_channels()
@@ -197,10 +238,13 @@ class KernelSession:
         KernelStartError
             When the code raises in the kernel, or no reply comes within ``timeout``.
         """
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        self._await_reply(msg_id, self.start_timeout if timeout is None else timeout)
+
+    def _await_reply(self, msg_id: str, timeout: float) -> None:
+        """Wait for the reply to ``msg_id``; raise :class:`KernelStartError` if it failed."""
         from jupyter_core.utils import run_sync
 
-        timeout = self.start_timeout if timeout is None else timeout
-        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
         deadline = time.monotonic() + timeout
 
         async def reply() -> dict[str, Any]:
@@ -240,6 +284,7 @@ class KernelSession:
             self.kernel_name = kernel_name
         if self.km is None or self._thread != threading.get_ident() or not self.alive:
             self.start(data_dir)  # the kernel's channels belong to the thread that opened them
+        self.await_warm()
         env = {"MIGRATION_DATA_DIR": data_dir}
         code = f"{_STATE}.restore({str(Path(notebook).parent)!r}, {env!r})"
         try:

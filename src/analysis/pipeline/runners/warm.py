@@ -53,13 +53,26 @@ class WarmRunner:
 
 
 def _init_warm_worker(events: Any, session: dict[str, Any]) -> None:
-    """Pool initializer: events, a lean process, and this worker's (not yet started) kernel."""
+    """Pool initializer: events, a lean process, and this worker's kernel launched at once.
+
+    The kernel boots and imports while this process imports what runs and exports a
+    notebook; a kernel that cannot be launched is tried again (and its failure reported)
+    with the first task.
+    """
+    import contextlib
+
+    from analysis.config import resolve_data_dir
     from analysis.pipeline.execute import set_event_queue
     from analysis.pipeline.kernels import current_session
 
     set_event_queue(events)
     prepare_process()
-    current_session(**session)
+    warm = current_session(**session)
+    with contextlib.suppress(Exception):  # the first task says what went wrong
+        warm.launch(str(resolve_data_dir().path))
+    import papermill  # noqa: F401  (imported now, while the kernel warms up)
+
+    from analysis.export import html, key_figures, markdown  # noqa: F401
 
 
 def run_warm(task: Task) -> Result:
