@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from analysis.pipeline.kernels import KernelSession
 
 _EVENTS: Any = None  # a multiprocessing queue set by :func:`set_event_queue`
+#: The kernel chapters run in (the environment's own Python, where the project is installed).
+DEFAULT_KERNEL = "python3"
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ class Task:
     built_at: str
     version: str
     cell_timeout: float | None = None
-    kernel: str = "python3"
+    kernel: str = DEFAULT_KERNEL
     tables: tuple[str, ...] = ()
     nav: dict[str, Any] = field(default_factory=dict)
 

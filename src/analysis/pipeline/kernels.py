@@ -1,9 +1,10 @@
 """Warm kernels: one Jupyter kernel kept running for notebook after notebook.
 
 A :class:`KernelSession` belongs to one worker process (a pool worker of the ``warm`` runner,
-or a Dask worker through :class:`analysis.pipeline.runners.dask.WarmKernelPlugin`). It starts its kernel on first use,
-imports the library and the heavy packages in it once
-(:func:`analysis.pipeline.kernel_state.warm_up`), and before each notebook puts the kernel
+or a Dask worker through :class:`analysis.pipeline.runners.dask.WarmKernelPlugin`). It
+launches its kernel when the worker starts (or with the first notebook), imports what every
+chapter imports in it once (:func:`analysis.pipeline.kernel_state.warm_up`), and before each
+notebook puts the kernel
 back to the state of a new one (:func:`analysis.pipeline.kernel_state.restore`). papermill
 then executes the notebook in that kernel through its engine registry: the engine
 ``migration-report`` (:class:`WarmEngine`) is papermill's ``nbclient`` engine given the
@@ -39,7 +40,6 @@ __all__ = ["ENGINE", "KernelSession", "KernelStartError", "WarmEngine", "current
 #: The papermill engine the pipeline runs notebooks with (warm kernel or new).
 ENGINE = "migration-report"
 
-
 #: The kernel-side module, reached without binding a name in the user namespace.
 _STATE = '__import__("analysis.pipeline.kernel_state", fromlist=["restore"])'
 
@@ -71,7 +71,7 @@ class KernelSession:
     Parameters
     ----------
     kernel_name : str
-        The Jupyter kernel to start (``migration-report``).
+        The Jupyter kernel to start (the tasks', ``python3``).
     max_runs : int
         Notebooks a kernel runs before it is started again.
     max_memory_mb : float
@@ -364,9 +364,9 @@ def current_session(kernel_name: str | None = None, **settings: Any) -> KernelSe
     """This process's warm kernel session, made on first call with ``settings``."""
     global _SESSION
     if _SESSION is None:
-        from analysis.pipeline.notebook import KERNEL_NAME
+        from analysis.pipeline.execute import DEFAULT_KERNEL
 
-        _SESSION = KernelSession(kernel_name or KERNEL_NAME, **settings)
+        _SESSION = KernelSession(kernel_name or DEFAULT_KERNEL, **settings)
         import multiprocessing.util
 
         multiprocessing.util.Finalize(None, _SESSION.shutdown, exitpriority=10)

@@ -47,9 +47,10 @@ class WarmRunner:
     def run(self, tasks: Sequence[Task], on_running: OnRunning | None = None,
             on_result: OnResult | None = None) -> list[Result]:
         """Run every task on the warm pool (see :func:`~.local.run_pool` for lost workers)."""
+        # Each worker launches the kernel the first tasks ask for as soon as it starts.
+        session = {**self.session, "kernel_name": tasks[0].kernel if tasks else None}
         return run_pool(tasks, self.jobs, on_running=on_running, on_result=on_result,
-                        work=run_warm, initializer=_init_warm_worker,
-                        initargs=(self.session,))
+                        work=run_warm, initializer=_init_warm_worker, initargs=(session,))
 
 
 def _init_warm_worker(events: Any, session: dict[str, Any]) -> None:
