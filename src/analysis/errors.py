@@ -7,9 +7,17 @@ from pathlib import Path
 
 
 class ReportError(Exception):
-    """Base class of every error the command line reports without a traceback."""
+    """Base class of every error the command line reports without a traceback.
+
+    In a notebook too (JupyterLab, papermill), IPython shows its message alone: it calls
+    ``_render_traceback_`` instead of printing the stack into the library.
+    """
 
     exit_code: int = 1
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {line}" if i == 0 else line
+                for i, line in enumerate(str(self).splitlines())]
 
 
 class DataError(ReportError):

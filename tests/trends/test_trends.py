@@ -425,3 +425,15 @@ def test_asylum_destinations_of_a_citizenship_with_no_applications(snapshot_dir)
     none = asylum[asylum["citizenship"] == "TUV"]
     out = tr.asylum_destinations(none, load_table("indicators", snapshot_dir), 2020, 2019)
     assert out.empty and "per_100k" in out.columns
+
+
+def test_a_region_without_migrants_is_refused_by_name_not_with_a_key_error(snap) -> None:
+    from analysis.errors import ParameterError
+
+    tables = {t: snap[t] for t in ("detections", "asylum", "displaced", "migrant_stock")}
+    with pytest.raises(ParameterError, match=r"born in Antarctica \(ATA\)") as refused:
+        tc.prepare(tables, year=2020, base_year=2019, codes=["ATA"])
+    # In a notebook IPython shows the message alone, as the command line does.
+    assert refused.value._render_traceback_()[0].startswith("ParameterError: region: no ")
+    assert tc.prepare(tables, year=2020, base_year=2019, codes=["ATA", "PAK"]).people == \
+        "Antarctica, Pakistan"

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.countries import country_name
+from analysis.errors import ParameterError
 from analysis.export import numbers as nf
 from analysis.trends._common import (
     CHAPTER_TABLES,
@@ -129,6 +130,12 @@ def prepare(tables: Mapping[str, pd.DataFrame], *, year: int, base_year: int,
     -------
     Scope
 
+    Raises
+    ------
+    ParameterError
+        When the region has no migrants in the migrant stock table (e.g. Antarctica): the
+        chapter would have nothing to show.
+
     Examples
     --------
     >>> det = pd.DataFrame({"month": ["2019-01", "2020-01", "2020-02"],
@@ -140,6 +147,12 @@ def prepare(tables: Mapping[str, pd.DataFrame], *, year: int, base_year: int,
     (2, 2, 'Pakistan')
     """
     codes = None if codes is None else list(codes)
+    stock = tables.get("migrant_stock")
+    if codes is not None and stock is not None and not stock["origin"].isin(codes).any():
+        names = ", ".join(f"{country_name(c)} ({c})" for c in codes)
+        raise ParameterError(f"region: no international migrants born in {names} in the "
+                             "migrant stock data, so the chapter has nothing to show for it; "
+                             "choose countries of origin with data")
     detections = tables["detections"]
     first, last = available_years(detections)
     region = {t: filter_codes(tables[t], col, codes) for t, col in _REGION_COLUMNS.items()}
