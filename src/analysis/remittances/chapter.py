@@ -11,7 +11,6 @@ key messages in :mod:`~analysis.remittances.messages`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -19,6 +18,7 @@ import pandas as pd
 from analysis.export import numbers as nf
 from analysis.remittances.levels import select_countries
 from analysis.remittances.trend import MODELS
+from analysis.sources import table_loader
 
 __all__ = ["TABLES", "chapter_countries", "load", "model_scores", "names_at"]
 
@@ -26,22 +26,8 @@ __all__ = ["TABLES", "chapter_countries", "load", "model_scores", "names_at"]
 TABLES: tuple[str, ...] = ("indicators",)
 
 
-def load(data_dir: str | os.PathLike[str] | None = None) -> dict[str, pd.DataFrame]:
-    """The canonical tables of the chapter (:data:`TABLES`), by name.
-
-    Parameters
-    ----------
-    data_dir : path-like, optional
-        The input data (the notebook's ``data_dir``).
-
-    Returns
-    -------
-    dict
-        Table name -> DataFrame, read with :func:`analysis.sources.load_tables`.
-    """
-    from analysis.sources import load_tables
-
-    return load_tables(TABLES, data_dir)
+#: The chapter's canonical tables by name: ``load(data_dir) -> dict``.
+load = table_loader(TABLES)
 
 
 def chapter_countries(tables: Mapping[str, pd.DataFrame], countries: Sequence[str] | None,

@@ -11,7 +11,7 @@ import json
 import os
 import re
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +29,7 @@ __all__ = [
     "SourceAdapter",
     "load_table",
     "load_tables",
+    "table_loader",
     "provenance",
     "registry",
     "verify_checksums",
@@ -119,6 +120,28 @@ def load_tables(tables: Iterable[str],
         Table name -> DataFrame.
     """
     return {table: load_table(table, data_dir) for table in tables}
+
+
+def table_loader(tables: Sequence[str]) -> Callable[..., dict[str, pd.DataFrame]]:
+    """The ``load(data_dir)`` of a subject's chapter module: its ``tables``, by name.
+
+    Every subject reads its canonical tables the same way
+    (``load = table_loader(TABLES)`` in ``SUBJECT/chapter.py``).
+
+    Examples
+    --------
+    >>> load = table_loader(("detections",))
+    >>> sorted(load())
+    ['detections']
+    """
+    names = tuple(tables)
+
+    def load(data_dir: str | os.PathLike[str] | None = None) -> dict[str, pd.DataFrame]:
+        return load_tables(names, data_dir)
+
+    load.__doc__ = (f"The chapter's canonical tables ({', '.join(names)}), by name, read with "
+                    ":func:`analysis.sources.load_tables` from ``data_dir`` (the notebook's).")
+    return load
 
 
 def provenance(table: str, data_dir: str | os.PathLike[str] | None = None) -> Provenance:

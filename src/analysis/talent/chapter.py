@@ -22,6 +22,7 @@ import pandas as pd
 
 from analysis.countries import GROUPS, country_name
 from analysis.errors import ParameterError
+from analysis.sources import table_loader
 from analysis.talent.index import (
     TalentDataWarning,
     composite_index,
@@ -253,12 +254,8 @@ class ChapterInputs:
     left_out: tuple[str, ...] = ()
 
 
-def load(data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
-    """The canonical tables of the chapter (:data:`TABLES`), read with
-    :func:`analysis.sources.load_tables`."""
-    from analysis.sources import load_tables
-
-    return load_tables(TABLES, data_dir)
+#: The chapter's canonical tables by name: ``load(data_dir) -> dict``.
+load = table_loader(TABLES)
 
 
 def open_indicators(

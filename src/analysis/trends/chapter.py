@@ -14,7 +14,6 @@ is a list of ISO-3 codes or ``None`` for all countries, ``base_year`` the compar
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ import pandas as pd
 from analysis.countries import country_name
 from analysis.errors import ParameterError
 from analysis.export import numbers as nf
+from analysis.sources import table_loader
 from analysis.trends._common import (
     CHAPTER_TABLES,
     available_years,
@@ -40,22 +40,8 @@ _REGION_COLUMNS: dict[str, str] = {"detections": "nationality", "asylum": "citiz
                                    "displaced": "origin"}
 
 
-def load(data_dir: str | os.PathLike[str] | None = None) -> dict[str, pd.DataFrame]:
-    """The canonical tables of the chapter (:data:`TABLES`), by name.
-
-    Parameters
-    ----------
-    data_dir : path-like, optional
-        The input data (the notebook's ``data_dir``).
-
-    Returns
-    -------
-    dict
-        Table name -> DataFrame, read with :func:`analysis.sources.load_tables`.
-    """
-    from analysis.sources import load_tables
-
-    return load_tables(TABLES, data_dir)
+#: The chapter's canonical tables by name: ``load(data_dir) -> dict``.
+load = table_loader(TABLES)
 
 
 @dataclass(frozen=True)
