@@ -6,6 +6,7 @@ folder is on ``sys.path``).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -57,3 +58,11 @@ def bench_env(work: Path) -> dict[str, str]:
     for var in BLAS_THREAD_VARIABLES:
         env.setdefault(var, "1")
     return env
+
+
+def write_results(path: Path, result: dict, table: str) -> None:
+    """Write ``result`` as JSON to ``path``, then print where and the README ``table``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"\nwritten {path}\n")
+    print(table)

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import bench_env, copy_notebooks, run_timed
+from _common import bench_env, copy_notebooks, run_timed, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -170,11 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                                  for k in ("cold", "cached", "touched")}
             print("speed-up vs. baseline: " + ", ".join(
                 f"{k} {v:.1f}×" for k, v in result["speedup"].items()))
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n",
-                           encoding="utf-8")
-        print(f"\nwritten {RESULTS.relative_to(ROOT)}\n")
-        print(markdown_table(result))
+        write_results(RESULTS, result, markdown_table(result))
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)

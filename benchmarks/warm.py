@@ -37,7 +37,7 @@ import threading
 import time
 from pathlib import Path
 
-from _common import bench_env, copy_notebooks, run_timed
+from _common import bench_env, copy_notebooks, run_timed, write_results
 from sweep import COUNTRIES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -253,11 +253,7 @@ def main(argv: list[str] | None = None) -> int:
                           "per_item": limit / n, "vs_naive": limit / base, "vs_limit": 1.0,
                           "peak_worker_mb": None})
         result["table"] = table
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n",
-                           encoding="utf-8")
-        print(f"\nwritten {RESULTS.relative_to(ROOT)}\n")
-        print(markdown_table(result))
+        write_results(RESULTS, result, markdown_table(result))
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
