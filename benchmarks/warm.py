@@ -166,8 +166,10 @@ def _in_kernel(points: list[tuple[object, dict[str, str], str]], data_dir: Path,
         start = time.perf_counter() - t
         first: dict[str, float] = {}  # the first run of each notebook in this kernel
         work_s: dict[str, float] = {}
+        seen: set[str] = set()
         for chapter, overrides, name in points:
-            if not any(p[0].id == chapter.id for p in points if p[2] in first):
+            if chapter.id not in seen:
+                seen.add(chapter.id)
                 first[name] = once(chapter, overrides, name)
             work_s[name] = once(chapter, overrides, name)
     finally:

@@ -14,9 +14,12 @@ class ReportError(Exception):
     """
 
     exit_code: int = 1
+    #: The name the message starts with (default: the class name).
+    shown_as: str | None = None
 
     def _render_traceback_(self) -> list[str]:
-        return [f"{type(self).__name__}: {line}" if i == 0 else line
+        name = self.shown_as or type(self).__name__
+        return [f"{name}: {line}" if i == 0 else line
                 for i, line in enumerate(str(self).splitlines())]
 
 

@@ -32,13 +32,12 @@ from analysis.pipeline.chapters import (
 class NotebookParameterError(ParameterError):
     """Invalid parameters of a notebook; shown by IPython as the message alone.
 
-    IPython calls ``_render_traceback_`` instead of printing the stack, so JupyterLab and
-    papermill show the same few lines as the command line, not a traceback into the library.
+    IPython calls ``_render_traceback_`` (:class:`~analysis.errors.ReportError`) instead of
+    printing the stack, so JupyterLab and papermill show the same few lines as the command
+    line, not a traceback into the library.
     """
 
-    def _render_traceback_(self) -> list[str]:
-        return [f"ParameterError: {line}" if i == 0 else line
-                for i, line in enumerate(str(self).splitlines())]
+    shown_as = "ParameterError"
 
 
 def registered_chapter(chapter_id: str) -> Chapter:

@@ -32,27 +32,8 @@ load = table_loader(TABLES)
 
 def chapter_countries(tables: Mapping[str, pd.DataFrame], countries: Sequence[str] | None,
                       trend_start: int, year: int) -> list[str]:
-    """The countries of the counterfactual, each with remittances received in the window.
-
-    Parameters
-    ----------
-    tables : mapping
-        The chapter's tables (:func:`load`).
-    countries : sequence of str or None
-        The typed ``countries`` parameter (``None``: every country with data).
-    trend_start, year : int
-        The window of the counterfactual.
-
-    Returns
-    -------
-    list of str
-
-    Raises
-    ------
-    ValueError
-        Naming the countries without remittances-received data in the window
-        (:func:`~analysis.remittances.levels.select_countries`).
-    """
+    """The countries of the counterfactual: :func:`~analysis.remittances.levels.select_countries`
+    on the chapter's ``indicators`` table (its :func:`load`), with the typed ``countries``."""
     return select_countries(countries, tables["indicators"], trend_start, year)
 
 
