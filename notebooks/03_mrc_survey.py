@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Migrant Resource Centre survey
 #
-# How aware are people who consider migrating of the legal ways to do so, where do they get their information, and how many pay recruitment fees? Design-based estimates from the Migrant Resource Centre survey in Afghanistan, Bangladesh and Pakistan, run on a clearly labelled **synthetic** survey unless a survey file and its codebook are given.
+# How aware are people who consider migrating of the legal ways to do so, where do they get their information, and how many pay recruitment fees? Design-based estimates from the survey named below (without a survey file, a clearly labelled **synthetic** survey of Afghanistan, Bangladesh and Pakistan).
 
 # %% tags=["parameters"]
 survey_path: str = ""  # Survey microdata (CSV, XLSX, SAV, DTA); '' : synthetic
@@ -90,7 +90,7 @@ show.prose(design_text)
 # %% [markdown]
 # ## Awareness of legal migration options
 #
-# The share of respondents answering yes to the question analysed (by default: aware of at least one legal way to migrate), by country and by the breakdowns chosen, with confidence intervals. Domains are estimated with the full design, and the share for Pakistan is given for intending migrants.
+# The share of respondents answering yes to the question analysed (by default: aware of at least one legal way to migrate), by country and by the breakdowns chosen, with confidence intervals. Domains are estimated with the full design; where the survey records who intends to migrate, the share in Pakistan is also given for intending migrants.
 
 # %%
 share_formats = {"estimate": pct, "ci_low": pct, "ci_high": pct, "deff": "{:.2f}"}
